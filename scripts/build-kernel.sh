@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds the test kernel (tinyconfig + scripts/kconfig/<flavour fragments>) out of tree, in a
+# cache folder keyed by every input, and prints that folder (the KDIR for the module build).
+#
+#   scripts/build-kernel.sh [base|debug]
+#
+# The result holds bzImage, the Rust metadata the module build needs and, under modroot/, the
+# in-tree modules the guest loads (dm-crypt.ko, the C oracle, and the other dm targets).
+
+source "$(dirname "$0")/common.sh"
+load_toolchain
+
+FLAVOUR=${1:-base}
+case $FLAVOUR in
+    base) FRAGMENTS=("$TOP/scripts/kconfig/base.config") ;;
+    debug) FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/debug.config") ;;
+    *) die "unknown kernel flavour '$FLAVOUR' (base or debug)" ;;
+esac
+
+JOBS=${JOBS:-$(($(nproc) + 1))}
+KEY=$( {
+    echo "$KSRC"
+    cat "${FRAGMENTS[@]}"
+    rustc --version; "$BINDGEN" --version; gcc --version | head -n1
+    echo "$LIBCLANG_PATH"
+    cat "$0"
+} | sha256sum | cut -c1-16)
+KOUT=$DMCRYPT_CACHE/kbuild/$FLAVOUR-$KEY
+
+kmake() {
+    make -C "$KSRC" O="$KOUT" ARCH=x86_64 BINDGEN="$BINDGEN" RUSTC=rustc -j"$JOBS" "$@"
+}
+
+if [ -f "$KOUT/.built" ]; then
+    echo "$KOUT"
+    exit 0
+fi
+
+cache_lock "kbuild-$FLAVOUR-$KEY"
+if [ ! -f "$KOUT/.built" ]; then
+    mkdir -p "$KOUT"
+    LOG=$DMCRYPT_CACHE/logs/kernel-$FLAVOUR-$KEY
+    step "configuring the $FLAVOUR test kernel ($KOUT)"
+    run_logged "$LOG-rustavailable.log" kmake rustavailable
+    run_logged "$LOG-config.log" kmake tinyconfig
+    run_logged "$LOG-merge.log" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOUT" "$KOUT/.config" "${FRAGMENTS[@]}"
+    run_logged "$LOG-olddefconfig.log" kmake olddefconfig
+    # Every requested symbol must have survived Kconfig's dependency resolution.
+    bad=0
+    while IFS= read -r line; do
+        case $line in ''|'#'*) continue ;; esac
+        sym=${line%%=*}
+        if ! grep -qx -- "$line" "$KOUT/.config"; then
+            printf 'error: %s requested, .config has: %s\n' "$line" \
+                "$(grep -E "^$sym=|^# $sym is not set" "$KOUT/.config" || echo 'nothing')" >&2
+            bad=1
+        fi
+    done < <(cat "${FRAGMENTS[@]}")
+    [ $bad -eq 0 ] || die "the kernel configuration lost requested options (see above)"
+
+    step "building the $FLAVOUR test kernel with $JOBS jobs (about 5 minutes cold; log: $LOG-build.log)"
+    start=$(date +%s)
+    kmake bzImage modules >"$LOG-build.log" 2>&1 &
+    pid=$!
+    while kill -0 $pid 2>/dev/null; do
+        sleep 30
+        kill -0 $pid 2>/dev/null && step "  kernel build running, $(( $(date +%s) - start )) s, $(grep -c '^ *[A-Z]' "$LOG-build.log") steps"
+    done
+    if ! wait $pid; then
+        tail -n 60 "$LOG-build.log" >&2
+        die "kernel build failed (log: $LOG-build.log)"
+    fi
+    rm -rf "$KOUT/modroot"
+    run_logged "$LOG-modinst.log" kmake INSTALL_MOD_PATH="$KOUT/modroot" INSTALL_MOD_STRIP=1 modules_install
+    step "kernel built in $(( $(date +%s) - start )) s"
+    touch "$KOUT/.built"
+fi
+echo "$KOUT"

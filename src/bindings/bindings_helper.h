@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Headers whose declarations dm-crypt-rs needs beyond `kernel::bindings`.
+ *
+ * bindgen runs over this file at build time with the kernel's own flags (see Kbuild) and the
+ * allowlist in bindgen_parameters; every type it does not allowlist resolves against the
+ * kernel crate's bindings, so `struct bio` and friends exist once.
+ */
+#include <linux/device-mapper.h>
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/mempool.h>
+#include <linux/workqueue.h>
+#include <linux/scatterlist.h>
+#include <crypto/skcipher.h>
+#include <crypto/aead.h>
+#include <keys/user-type.h>
+
+/* Macros bindgen cannot evaluate, exported as constants. */
+const gfp_t DMC_CONST_HELPER_GFP_NOIO = GFP_NOIO;
+const gfp_t DMC_CONST_HELPER_GFP_NOWAIT = GFP_NOWAIT;
+const gfp_t DMC_CONST_HELPER___GFP_NORETRY = __GFP_NORETRY;
+const gfp_t DMC_CONST_HELPER___GFP_NOWARN = __GFP_NOWARN;
+const gfp_t DMC_CONST_HELPER___GFP_NOMEMALLOC = __GFP_NOMEMALLOC;
+const gfp_t DMC_CONST_HELPER___GFP_HIGHMEM = __GFP_HIGHMEM;
+const gfp_t DMC_CONST_HELPER___GFP_DIRECT_RECLAIM = __GFP_DIRECT_RECLAIM;

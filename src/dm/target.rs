@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The target operations trait and the `struct dm_target` wrapper.
+
+use super::{
+    Args,
+    StatusType,
+    StatusWriter, //
+};
+use crate::{
+    bindings,
+    bio::Bio, //
+};
+use core::marker::PhantomData;
+use kernel::{
+    prelude::*,
+    types::{
+        ForeignOwnable,
+        Opaque, //
+    },
+};
+
+/// A constructor failure: the message dm core logs (`ti->error`) and the errno it returns.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CtrError {
+    /// The message, exactly as the C target words it.
+    pub(crate) msg: &'static CStr,
+    /// The error code.
+    pub(crate) err: Error,
+}
+
+impl CtrError {
+    /// A failure with `msg` and `-EINVAL`, the most common combination.
+    pub(crate) const fn inval(msg: &'static CStr) -> Self {
+        Self { msg, err: EINVAL }
+    }
+
+    /// A failure with `msg` and `err`.
+    pub(crate) const fn new(msg: &'static CStr, err: Error) -> Self {
+        Self { msg, err }
+    }
+}
+
+/// What `map` did with a bio (`DM_MAPIO_*`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MapResult {
+    /// The target took the bio and will complete it (`DM_MAPIO_SUBMITTED`).
+    Submitted,
+    /// The bio was remapped; dm core submits it (`DM_MAPIO_REMAPPED`).
+    Remapped,
+    /// Retry later (`DM_MAPIO_REQUEUE`).
+    Requeue,
+    /// Fail the bio with an I/O error (`DM_MAPIO_KILL`).
+    Kill,
+}
+
+impl MapResult {
+    fn to_raw(self) -> c_int {
+        (match self {
+            Self::Submitted => bindings::DM_MAPIO_SUBMITTED,
+            Self::Remapped => bindings::DM_MAPIO_REMAPPED,
+            Self::Requeue => bindings::DM_MAPIO_REQUEUE,
+            Self::Kill => bindings::DM_MAPIO_KILL,
+        }) as c_int
+    }
+}
+
+/// A target instance (`struct dm_target`): one line of a loaded table.
+///
+/// # Invariants
+///
+/// The wrapped `dm_target` is valid for the lifetime of the reference to this type; dm core
+/// gives mutable access only to `ctr`.
+#[repr(transparent)]
+pub(crate) struct Target(Opaque<bindings::dm_target>);
+
+impl Target {
+    /// # Safety
+    ///
+    /// `ptr` must be a valid `dm_target` for `'a`, and the caller must not create a mutable
+    /// reference to it during `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::dm_target) -> &'a Self {
+        // CAST: `Target` is `repr(transparent)` over `Opaque<dm_target>`.
+        // SAFETY: Guaranteed by the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` must be a valid `dm_target` for `'a`, exclusively accessed through the result.
+    unsafe fn from_raw_mut<'a>(ptr: *mut bindings::dm_target) -> &'a mut Self {
+        // CAST: `Target` is `repr(transparent)` over `Opaque<dm_target>`.
+        // SAFETY: Guaranteed by the caller.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    fn raw(&self) -> *mut bindings::dm_target {
+        self.0.get()
+    }
+
+    /// The first sector of the target in the mapped device (`ti->begin`).
+    pub(crate) fn begin(&self) -> u64 {
+        // SAFETY: The `dm_target` is valid (type invariant); `begin` is fixed after creation.
+        unsafe { (*self.raw()).begin }
+    }
+
+    /// The length of the target in 512-byte sectors (`ti->len`).
+    pub(crate) fn len(&self) -> u64 {
+        // SAFETY: The `dm_target` is valid (type invariant); `len` is fixed after creation.
+        unsafe { (*self.raw()).len }
+    }
+
+    /// Sets how many zero-length flush bios `map` receives per flush (`ti->num_flush_bios`).
+    pub(crate) fn set_num_flush_bios(&mut self, n: u32) {
+        // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
+        unsafe { (*self.raw()).num_flush_bios = n };
+    }
+
+    /// Sets how many discard bios `map` receives per discard (`ti->num_discard_bios`).
+    pub(crate) fn set_num_discard_bios(&mut self, n: u32) {
+        // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
+        unsafe { (*self.raw()).num_discard_bios = n };
+    }
+
+    /// Sets the size of the per-bio data dm core reserves for the target.
+    pub(crate) fn set_per_io_data_size(&mut self, n: u32) {
+        // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
+        unsafe { (*self.raw()).per_io_data_size = n };
+    }
+}
+
+/// The callbacks of a target type.
+///
+/// The implementing type is the per-target private data: `ctr` builds it, every other callback
+/// borrows it, and dropping it is the destructor (`dtr`). Because dm core calls `map` on many
+/// CPUs at once, all callbacks take `&self`.
+#[vtable]
+pub(crate) trait Operations: Sized + Send + Sync {
+    /// Builds a target from the arguments of a table line (`ctr`). On failure the returned
+    /// message becomes `ti->error`.
+    fn ctr(target: &mut Target, args: &mut Args) -> Result<Pin<KBox<Self>>, CtrError>;
+
+    /// Maps a bio (`map`).
+    fn map(&self, target: &Target, bio: &mut Bio) -> MapResult;
+
+    /// Writes the status line (`status`).
+    fn status(&self, _target: &Target, _ty: StatusType, _out: &mut StatusWriter) {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The C `target_type` table for an [`Operations`] implementation.
+pub(super) struct VTable<T: Operations>(PhantomData<T>);
+
+impl<T: Operations> VTable<T> {
+    /// Builds the `target_type` for `T` (without name, version and features).
+    pub(super) const fn build() -> bindings::target_type {
+        bindings::target_type {
+            module: kernel::module::this_module::<T::OwnerModule>().as_ptr(),
+            ctr: Some(Self::ctr_callback),
+            dtr: Some(Self::dtr_callback),
+            map: Some(Self::map_callback),
+            status: if T::HAS_STATUS {
+                Some(Self::status_callback)
+            } else {
+                None
+            },
+            ..pin_init::zeroed()
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid, exclusively owned `ti` under construction and `argc`
+    /// valid strings in `argv`.
+    unsafe extern "C" fn ctr_callback(
+        ti: *mut bindings::dm_target,
+        argc: c_uint,
+        argv: *mut *mut c_char,
+    ) -> c_int {
+        // SAFETY: dm core hands `ctr` exclusive access to the target under construction.
+        let target = unsafe { Target::from_raw_mut(ti) };
+        // SAFETY: `argv` holds `argc` strings that dm core keeps alive during `ctr`.
+        let mut args = unsafe { Args::from_raw(argc, argv) };
+        match T::ctr(target, &mut args) {
+            Ok(this) => {
+                // SAFETY: `ti` is valid; `private` is ours to set in `ctr`.
+                unsafe { (*ti).private = this.into_foreign() };
+                0
+            }
+            Err(e) => {
+                // SAFETY: `ti` is valid; `error` takes a static string, never freed.
+                unsafe { (*ti).error = e.msg.as_char_ptr().cast_mut() };
+                e.err.to_errno()
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core once, after a successful `ctr`, when no other callback is running.
+    unsafe extern "C" fn dtr_callback(ti: *mut bindings::dm_target) {
+        // SAFETY: `ti` is valid; `private` was set by `ctr_callback` from `into_foreign`, and
+        // this is the last use of it.
+        let this = unsafe { <Pin<KBox<T>>>::from_foreign((*ti).private) };
+        drop(this);
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded and a valid bio it owns.
+    unsafe extern "C" fn map_callback(ti: *mut bindings::dm_target, bio: *mut bindings::bio) -> c_int {
+        // SAFETY: `ti` is valid for the call; `map` gets shared access only.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        // SAFETY: dm core passes ownership of the bio to `map` for the call.
+        let bio = unsafe { Bio::from_raw_mut(bio) };
+        this.map(target, bio).to_raw()
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded and `result` valid for
+    /// `maxlen` bytes.
+    unsafe extern "C" fn status_callback(
+        ti: *mut bindings::dm_target,
+        ty: bindings::status_type_t,
+        _status_flags: c_uint,
+        result: *mut c_char,
+        maxlen: c_uint,
+    ) {
+        let Some(ty) = StatusType::from_raw(ty) else {
+            return;
+        };
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        // SAFETY: dm core gives us `maxlen` writable bytes at `result` for the call.
+        let mut out = unsafe { StatusWriter::from_raw(result.cast(), maxlen as usize) };
+        this.status(target, ty, &mut out);
+    }
+}

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host build of the pure-logic modules of the driver, for `cargo test`.
+//!
+//! The same files are submodules of `crypt` in the kernel module; they use `core` only, so
+//! they compile unchanged here. The tests live in `tests/host/`.
+
+#![allow(dead_code)]
+
+#[path = "crypt/scan.rs"]
+mod scan;
+#[path = "crypt/table.rs"]
+mod table;
+
+#[cfg(test)]
+#[path = "../tests/host/scan.rs"]
+mod scan_tests;
+#[cfg(test)]
+#[path = "../tests/host/table.rs"]
+mod table_tests;
