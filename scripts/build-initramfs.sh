@@ -34,6 +34,7 @@ fi
 cache_lock "initramfs-$KEY"
 if [ ! -f "$OUT" ]; then
     step "building the guest initramfs"
+    mkdir -p "$DMCRYPT_CACHE/initramfs"
     root=$(mktemp -d "$DMCRYPT_CACHE/initramfs/root.XXXXXX")
     trap 'rm -rf "$root"' EXIT
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,lib/modules,etc,proc,sys,dev,run,tmp,mnt,root,var/lock}

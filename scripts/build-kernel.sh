@@ -4,7 +4,7 @@
 # Builds the test kernel (tinyconfig + scripts/kconfig/<flavour fragments>) out of tree, in a
 # cache folder keyed by every input, and prints that folder (the KDIR for the module build).
 #
-#   scripts/build-kernel.sh [base|debug]
+#   scripts/build-kernel.sh [base|debug] [--dir]     (--dir: only print the folder)
 #
 # The result holds bzImage, the Rust metadata the module build needs and, under modroot/, the
 # in-tree modules the guest loads (dm-crypt.ko, the C oracle, and the other dm targets).
@@ -13,9 +13,16 @@ source "$(dirname "$0")/common.sh"
 load_toolchain
 
 FLAVOUR=${1:-base}
+# Extra make arguments per flavour; the module build reads them back from $KOUT/make-args.
 case $FLAVOUR in
-    base) FRAGMENTS=("$TOP/scripts/kconfig/base.config") ;;
-    debug) FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/debug.config") ;;
+    base)
+        FRAGMENTS=("$TOP/scripts/kconfig/base.config")
+        MAKE_ARGS=() ;;
+    debug)
+        # KASAN with Rust needs a clang build (RUST: !KASAN || CC_IS_CLANG in 7.3).
+        FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/debug.config")
+        MAKE_ARGS=(LLVM=-19)
+        "$TOP/scripts/provision.sh" --packages clang-19 lld-19 llvm-19 >&2 ;;
     *) die "unknown kernel flavour '$FLAVOUR' (base or debug)" ;;
 esac
 
@@ -24,13 +31,16 @@ KEY=$( {
     echo "$KSRC"
     cat "${FRAGMENTS[@]}"
     rustc --version; "$BINDGEN" --version; gcc --version | head -n1
-    echo "$LIBCLANG_PATH"
-    cat "$0"
+    echo "$LIBCLANG_PATH" "${MAKE_ARGS[@]}"
 } | sha256sum | cut -c1-16)
 KOUT=$DMCRYPT_CACHE/kbuild/$FLAVOUR-$KEY
+if [ "${2:-}" = --dir ]; then
+    echo "$KOUT"
+    exit 0
+fi
 
 kmake() {
-    make -C "$KSRC" O="$KOUT" ARCH=x86_64 BINDGEN="$BINDGEN" RUSTC=rustc -j"$JOBS" "$@"
+    make -C "$KSRC" O="$KOUT" ARCH=x86_64 BINDGEN="$BINDGEN" RUSTC=rustc "${MAKE_ARGS[@]}" -j"$JOBS" "$@"
 }
 
 if [ -f "$KOUT/.built" ]; then
@@ -41,6 +51,8 @@ fi
 cache_lock "kbuild-$FLAVOUR-$KEY"
 if [ ! -f "$KOUT/.built" ]; then
     mkdir -p "$KOUT"
+    : >"$KOUT/make-args"
+    [ ${#MAKE_ARGS[@]} -eq 0 ] || printf '%s\n' "${MAKE_ARGS[@]}" >"$KOUT/make-args"
     LOG=$DMCRYPT_CACHE/logs/kernel-$FLAVOUR-$KEY
     step "configuring the $FLAVOUR test kernel ($KOUT)"
     run_logged "$LOG-rustavailable.log" kmake rustavailable

@@ -12,4 +12,7 @@ if [ -z "${KDIR:-}" ]; then
 fi
 [ -f "$KDIR/rust/libkernel.rmeta" ] ||
     die "$KDIR is not a Rust-enabled, built kernel tree (no rust/libkernel.rmeta); build it with CONFIG_RUST=y and the same rustc"
-exec make -C "$KDIR" M="$TOP" BINDGEN="$BINDGEN" RUSTC=rustc "$@"
+# The compiler choice of the kernel build (LLVM=-19 for the debug flavour) applies here too.
+extra=()
+[ ! -f "$KDIR/make-args" ] || mapfile -t extra < <(grep -v '^$' "$KDIR/make-args")
+exec make -C "$KDIR" M="$TOP" BINDGEN="$BINDGEN" RUSTC=rustc "${extra[@]}" "$@"

@@ -20,7 +20,7 @@ HOST_PACKAGES=(
 
 provision_host_packages() {
     local missing=() p
-    for p in "${HOST_PACKAGES[@]}"; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -97,7 +97,14 @@ provision_libclang() {
     [ -f "$LIBCLANG_PATH/libclang.so" ] || die "libclang.so not found under $LIBCLANG_PATH"
 }
 
-provision_host_packages
+# `provision.sh --packages P...`: only make sure the host packages P are installed.
+if [ "${1:-}" = --packages ]; then
+    shift
+    provision_host_packages "$@"
+    exit 0
+fi
+
+provision_host_packages "${HOST_PACKAGES[@]}"
 provision_kernel_source
 provision_rust_src
 provision_bindgen

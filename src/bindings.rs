@@ -24,7 +24,8 @@
     non_snake_case,
     improper_ctypes,
     unreachable_pub,
-    unsafe_op_in_unsafe_fn
+    unsafe_op_in_unsafe_fn,
+    unnecessary_transmutes
 )]
 
 mod raw {
@@ -48,6 +49,7 @@ mod raw {
 }
 
 mod helpers {
+    #[allow(unused_imports)] // The helpers' signatures may not need every raw type.
     use super::raw::*;
     use kernel::ffi;
 

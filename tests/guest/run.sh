@@ -6,7 +6,10 @@
 #
 #   run.sh [TEST ...]      (names with or without .sh; default: all)
 
-cd "$(dirname "$0")" || exit 1
+# Next to this script, or in /job/tests when scripts/vm runs a copy of it.
+dir=$(dirname "$0")
+[ -f "$dir/lib.sh" ] || dir=/job/tests
+cd "$dir" || exit 1
 if [ $# -gt 0 ]; then
     tests=
     for t in "$@"; do tests="$tests ${t%.sh}.sh"; done
