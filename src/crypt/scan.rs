@@ -19,7 +19,10 @@ fn is_space(c: u8) -> bool {
 pub(crate) fn scan_u64_prefix(s: &[u8]) -> Option<(u64, &[u8])> {
     let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
     let s = &s[start..];
-    let digits = s.iter().position(|c| !c.is_ascii_digit()).unwrap_or(s.len());
+    let digits = s
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(s.len());
     if digits == 0 {
         return None;
     }

@@ -355,6 +355,9 @@ fn split_last(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
     }
 }
 
+/// Checks the MAC algorithm of an AEAD `authenc(<mac>,...)` spec (`None`: malformed spec).
+pub(crate) type AuthMacCheck<'f> = dyn FnMut(Option<&[u8]>) -> Result<(), ErrorKind> + 'f;
+
 /// Parses the cipher argument.
 ///
 /// `aead` is whether `integrity:<n>:aead` was given. For an AEAD `capi:authenc(<mac>,...)` spec,
@@ -364,7 +367,7 @@ fn split_last(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
 pub(crate) fn parse_cipher<'a>(
     cipher: &'a [u8],
     aead: bool,
-    auth_mac: &mut dyn FnMut(Option<&[u8]>) -> Result<(), ErrorKind>,
+    auth_mac: &mut AuthMacCheck<'_>,
 ) -> Result<CipherSpec<'a>, TableError> {
     match cipher.strip_prefix(b"capi:") {
         Some(spec) => parse_cipher_capi(spec, aead, auth_mac),
@@ -375,7 +378,7 @@ pub(crate) fn parse_cipher<'a>(
 fn parse_cipher_capi<'a>(
     spec: &'a [u8],
     aead: bool,
-    auth_mac: &mut dyn FnMut(Option<&[u8]>) -> Result<(), ErrorKind>,
+    auth_mac: &mut AuthMacCheck<'_>,
 ) -> Result<CipherSpec<'a>, TableError> {
     let (rest, ivopts) = split_last(spec, b':');
     let (api, ivmode) = split_last(rest, b'-');

@@ -209,7 +209,10 @@ impl<T: Operations> VTable<T> {
     /// # Safety
     ///
     /// Called by dm core with a valid `ti` whose `ctr` succeeded and a valid bio it owns.
-    unsafe extern "C" fn map_callback(ti: *mut bindings::dm_target, bio: *mut bindings::bio) -> c_int {
+    unsafe extern "C" fn map_callback(
+        ti: *mut bindings::dm_target,
+        bio: *mut bindings::bio,
+    ) -> c_int {
         // SAFETY: `ti` is valid for the call; `map` gets shared access only.
         let target = unsafe { Target::from_raw(ti) };
         // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.

@@ -15,7 +15,17 @@ fn whole_numbers() {
 
 #[test]
 fn rejects_what_sscanf_rejects() {
-    for bad in [&b""[..], b"-1", b"+1", b"1x", b"1 ", b"x1", b" ", b"0x10", b"1.0"] {
+    for bad in [
+        &b""[..],
+        b"-1",
+        b"+1",
+        b"1x",
+        b"1 ",
+        b"x1",
+        b" ",
+        b"0x10",
+        b"1.0",
+    ] {
         assert_eq!(scan_u64(bad), None, "{:?}", core::str::from_utf8(bad));
     }
 }
