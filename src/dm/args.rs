@@ -68,3 +68,24 @@ impl Args {
         unsafe { core::ptr::write_bytes(ptr.cast::<u8>(), fill, len) };
     }
 }
+
+#[kunit_tests(dm_crypt_rs_args)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_and_wipe() {
+        let mut a = *b"aes-xts-plain64\0";
+        let mut b = *b"00112233\0";
+        let mut argv = [a.as_mut_ptr(), b.as_mut_ptr()];
+        // SAFETY: `argv` holds two valid NUL-terminated strings that outlive `args`.
+        let mut args = unsafe { Args::from_raw(2, argv.as_mut_ptr()) };
+        assert_eq!(args.len(), 2);
+        assert_eq!(args.get(0), Some(&b"aes-xts-plain64"[..]));
+        assert_eq!(args.get(2), None);
+        args.wipe(1, b'0');
+        assert_eq!(args.get(1), Some(&b"00000000"[..]));
+        args.wipe(5, b'0');
+        assert_eq!(args.get(0), Some(&b"aes-xts-plain64"[..]));
+    }
+}

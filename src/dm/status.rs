@@ -78,3 +78,41 @@ impl fmt::Write for StatusWriter {
         Ok(())
     }
 }
+
+#[kernel::prelude::kunit_tests(dm_crypt_rs_status)]
+mod tests {
+    use super::*;
+    use core::fmt::Write;
+
+    fn emit(maxlen: usize, parts: &[&str]) -> ([u8; 16], usize) {
+        let mut buf = [0xffu8; 16];
+        // SAFETY: `buf` has 16 >= `maxlen` writable bytes and outlives the writer.
+        let mut w = unsafe { StatusWriter::from_raw(buf.as_mut_ptr(), maxlen) };
+        for p in parts {
+            let _ = w.write_str(p);
+        }
+        let len = w.len;
+        (buf, len)
+    }
+
+    #[test]
+    fn fits() {
+        let (buf, len) = emit(16, &["crypt ", "v1"]);
+        assert_eq!(&buf[..len + 1], b"crypt v1\0");
+    }
+
+    #[test]
+    fn truncates_like_dmemit() {
+        // scnprintf keeps maxlen - 1 bytes and the NUL; later output is dropped.
+        let (buf, len) = emit(8, &["abcdef", "ghij", "k"]);
+        assert_eq!(len, 7);
+        assert_eq!(&buf[..8], b"abcdefg\0");
+        assert_eq!(buf[8], 0xff);
+    }
+
+    #[test]
+    fn empty_buffer_is_untouched() {
+        let (buf, len) = emit(0, &["x"]);
+        assert_eq!((len, buf[0]), (0, 0xff));
+    }
+}
