@@ -69,4 +69,5 @@ vm-exec:
 
 clean:
 	scripts/module-make.sh clean
+	rm -f src/bindings/*_generated.rs
 	rm -rf target

@@ -1,33 +1,468 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Block I/O (`struct bio`).
+//! Block I/O (`struct bio`): the bio a target is handed, clones and bios it builds, bio sets,
+//! segment iteration and completion status.
 //!
 //! C header: [`include/linux/bio.h`](srctree/include/linux/bio.h)
 
-use crate::bindings;
-use kernel::types::Opaque;
+#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
 
-/// A bio owned by whoever holds the `&mut` to it.
+use crate::{
+    bindings,
+    gfp::Gfp,
+    mempool::{
+        Mempool,
+        PoolPage, //
+    },
+};
+use core::ptr::NonNull;
+use kernel::{
+    error::to_result,
+    prelude::*,
+    sync::aref::{
+        ARef,
+        AlwaysRefCounted, //
+    },
+    types::Opaque,
+};
+
+/// A block layer completion status (`blk_status_t`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct BlkStatus(bindings::blk_status_t);
+
+impl BlkStatus {
+    /// `BLK_STS_OK`.
+    pub(crate) const OK: Self = Self(bindings::BLK_STS_OK);
+    /// `BLK_STS_IOERR`.
+    pub(crate) const IOERR: Self = Self(bindings::BLK_STS_IOERR);
+    /// `BLK_STS_RESOURCE`.
+    pub(crate) const RESOURCE: Self = Self(bindings::BLK_STS_RESOURCE);
+    /// `BLK_STS_PROTECTION` (an integrity failure).
+    pub(crate) const PROTECTION: Self = Self(bindings::BLK_STS_PROTECTION);
+
+    /// Whether this is success.
+    pub(crate) fn is_ok(self) -> bool {
+        self == Self::OK
+    }
+
+    /// The raw value, for compact storage (e.g. in an atomic).
+    pub(crate) fn to_raw(self) -> u8 {
+        self.0
+    }
+
+    /// The inverse of [`BlkStatus::to_raw`].
+    pub(crate) fn from_raw(raw: u8) -> Self {
+        Self(raw)
+    }
+}
+
+/// A bio.
 ///
 /// # Invariants
 ///
-/// The wrapped `bio` is valid, and the holder of a `&mut Bio` may complete or submit it.
+/// The wrapped `bio` is valid for the lifetime of the reference.
 #[repr(transparent)]
 pub(crate) struct Bio(Opaque<bindings::bio>);
 
 impl Bio {
     /// # Safety
     ///
-    /// `ptr` must be a valid bio owned by the caller for `'a`.
+    /// `ptr` must be a valid bio for `'a`, exclusively accessed through the result.
     pub(crate) unsafe fn from_raw_mut<'a>(ptr: *mut bindings::bio) -> &'a mut Self {
         // CAST: `Bio` is `repr(transparent)` over `Opaque<bio>`.
         // SAFETY: Guaranteed by the caller.
         unsafe { &mut *ptr.cast() }
     }
 
-    /// The bio's size in bytes.
-    pub(crate) fn size(&self) -> u32 {
+    /// # Safety
+    ///
+    /// `ptr` must be a valid bio for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::bio) -> &'a Self {
+        // CAST: `Bio` is `repr(transparent)` over `Opaque<bio>`.
+        // SAFETY: Guaranteed by the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::bio {
+        self.0.get()
+    }
+
+    fn opf(&self) -> bindings::blk_opf_t {
         // SAFETY: The bio is valid (type invariant).
-        unsafe { (*self.0.get()).bi_iter.bi_size }
+        unsafe { (*self.as_raw()).bi_opf }
+    }
+
+    /// The bio's current position and remaining size.
+    pub(crate) fn iter(&self) -> BvecIter {
+        // SAFETY: The bio is valid (type invariant).
+        BvecIter(unsafe { (*self.as_raw()).bi_iter })
+    }
+
+    /// The first sector (512 bytes) of the bio on its device.
+    pub(crate) fn sector(&self) -> u64 {
+        self.iter().sector()
+    }
+
+    /// The remaining size in bytes.
+    pub(crate) fn size(&self) -> u32 {
+        self.iter().size()
+    }
+
+    /// Sets the first sector.
+    pub(crate) fn set_sector(&mut self, sector: u64) {
+        // SAFETY: The bio is valid and we have exclusive access.
+        unsafe { (*self.as_raw()).bi_iter.bi_sector = sector };
+    }
+
+    /// Whether the operation writes (`op_is_write(bio_op(bio))`); zone management and other
+    /// odd-numbered operations count as writes, as in C.
+    pub(crate) fn is_write(&self) -> bool {
+        (self.opf() & bindings::REQ_OP_MASK) & 1 != 0
+    }
+
+    /// Whether this is a (data-less) flush (`REQ_PREFLUSH`).
+    pub(crate) fn is_preflush(&self) -> bool {
+        self.opf() & bindings::REQ_PREFLUSH != 0
+    }
+
+    /// Whether this is a discard.
+    pub(crate) fn is_discard(&self) -> bool {
+        self.opf() & bindings::REQ_OP_MASK == bindings::req_op_REQ_OP_DISCARD
+    }
+
+    /// Whether this is an atomic write (`REQ_ATOMIC`), which must not be split.
+    pub(crate) fn is_atomic(&self) -> bool {
+        self.opf() & bindings::REQ_ATOMIC != 0
+    }
+
+    /// Redirects the bio to `bdev`.
+    pub(crate) fn set_dev(&mut self, bdev: &BlockDevice) {
+        // SAFETY: The bio is valid and we have exclusive access; `bdev` is a valid device.
+        unsafe { bindings::bio_set_dev(self.as_raw(), bdev.as_raw()) };
+    }
+}
+
+/// A position in a bio's data: sector, remaining bytes, and the current segment.
+#[derive(Clone, Copy)]
+pub(crate) struct BvecIter(bindings::bvec_iter);
+
+impl BvecIter {
+    /// The current sector.
+    pub(crate) fn sector(&self) -> u64 {
+        self.0.bi_sector
+    }
+
+    /// The remaining bytes.
+    pub(crate) fn size(&self) -> u32 {
+        self.0.bi_size
+    }
+
+    /// Limits the remaining size to `bytes`.
+    pub(crate) fn truncate(&mut self, bytes: u32) {
+        self.0.bi_size = self.0.bi_size.min(bytes);
+    }
+
+    /// The segment at the current position within one page (`bio_iter_iovec`), or `None` at
+    /// the end.
+    pub(crate) fn segment(&self, bio: &Bio) -> Option<Segment> {
+        if self.0.bi_size == 0 {
+            return None;
+        }
+        // SAFETY: `bio` is valid and this iterator is within its data (`bi_size > 0`).
+        let bv = unsafe { bindings::bio_iter_iovec(bio.as_raw(), self.0) };
+        Some(Segment {
+            page: bv.bv_page,
+            offset: bv.bv_offset,
+            len: bv.bv_len,
+        })
+    }
+
+    /// Advances by `bytes` (`bio_advance_iter`).
+    pub(crate) fn advance(&mut self, bio: &Bio, bytes: u32) {
+        // SAFETY: `bio` is valid and `self` is a position in it.
+        unsafe { bindings::bio_advance_iter(bio.as_raw(), &mut self.0, bytes) };
+    }
+}
+
+/// `len` bytes at `offset` in `page`: a piece of a bio's data within one page.
+#[derive(Clone, Copy)]
+pub(crate) struct Segment {
+    pub(crate) page: *mut bindings::page,
+    pub(crate) offset: u32,
+    pub(crate) len: u32,
+}
+
+impl Segment {
+    /// The first `len` bytes of this segment.
+    pub(crate) fn prefix(self, len: u32) -> Self {
+        Self {
+            len: self.len.min(len),
+            ..self
+        }
+    }
+}
+
+/// A block device (borrowed from a `dm_dev` that holds it open).
+///
+/// # Invariants
+///
+/// The wrapped `block_device` is valid for the lifetime of the reference.
+#[repr(transparent)]
+pub(crate) struct BlockDevice(Opaque<bindings::block_device>);
+
+impl BlockDevice {
+    /// # Safety
+    ///
+    /// `ptr` must be valid for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::block_device) -> &'a Self {
+        // CAST: `BlockDevice` is `repr(transparent)` over `Opaque<block_device>`.
+        // SAFETY: Guaranteed by the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::block_device {
+        self.0.get()
+    }
+
+    /// The logical block size in bytes.
+    pub(crate) fn logical_block_size(&self) -> u32 {
+        // SAFETY: The device is valid (type invariant).
+        unsafe { bindings::bdev_logical_block_size(self.as_raw()) }
+    }
+
+    /// The most segments a bio to this device may have.
+    pub(crate) fn max_segments(&self) -> u32 {
+        // SAFETY: The device is valid (type invariant).
+        unsafe { bindings::bdev_max_segments(self.as_raw()) }
+    }
+
+    /// Whether the device is zoned.
+    pub(crate) fn is_zoned(&self) -> bool {
+        // SAFETY: The device is valid (type invariant).
+        unsafe { bindings::bdev_is_zoned(self.as_raw()) }
+    }
+}
+
+/// A pool of bios with a reserve (`struct bio_set`), and a pool of pages for the data of the
+/// bios it allocates.
+///
+/// # Invariants
+///
+/// `bs` is initialised by `bioset_init` and exited on drop. Every page in a non-clone bio
+/// allocated from `bs` comes from `pages`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct BioSet {
+    #[pin]
+    bs: Opaque<bindings::bio_set>,
+    #[pin]
+    pages: Mempool,
+}
+
+// SAFETY: Bio sets are thread safe.
+unsafe impl Send for BioSet {}
+// SAFETY: Bio sets are thread safe.
+unsafe impl Sync for BioSet {}
+
+impl BioSet {
+    /// A bio set with `pool_size` bios (with bvec arrays) and `page_reserve` pages in reserve.
+    pub(crate) fn new(pool_size: u32, page_reserve: u32) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            pages <- Mempool::new_pages(page_reserve),
+            bs <- Opaque::try_ffi_init(move |slot: *mut bindings::bio_set| {
+                // SAFETY: `slot` is valid for writes; `bioset_init` initialises it fully.
+                // INVARIANT: On success the bio set is initialised.
+                to_result(unsafe {
+                    // `bioset_init` expects a zeroed structure.
+                    slot.write_bytes(0, 1);
+                    bindings::bioset_init(slot, pool_size, 0, bindings::BIOSET_NEED_BVECS as c_int)
+                })
+            }),
+        })
+    }
+
+    fn raw(&self) -> *mut bindings::bio_set {
+        self.bs.get()
+    }
+
+    /// A page for the data of a bio of this set; `None` only if `gfp` cannot sleep.
+    pub(crate) fn alloc_page(&self, gfp: Gfp) -> Option<PoolPage> {
+        self.pages.alloc_page(gfp)
+    }
+
+    /// Gives back a page that did not go into a bio.
+    pub(crate) fn free_page(&self, page: PoolPage) {
+        self.pages.free_page(page)
+    }
+
+    /// A clone of `src` for `bdev` sharing its data (`bio_alloc_clone`); `None` if `gfp`
+    /// cannot sleep and no bio is at hand.
+    pub(crate) fn clone_bio(&self, bdev: &BlockDevice, src: &Bio, gfp: Gfp) -> Option<OwnedBio> {
+        // SAFETY: All pointers are valid; the bio set is initialised.
+        let bio = unsafe {
+            bindings::bio_alloc_clone(bdev.as_raw(), src.as_raw(), gfp.raw(), self.raw())
+        };
+        // INVARIANT: A fresh bio that we own; a clone shares the source's pages, owns none.
+        Some(OwnedBio {
+            bio: NonNull::new(bio)?,
+        })
+    }
+
+    /// An empty bio for `bdev` with room for `nr_vecs` pages of this set, with the operation
+    /// and flags of `like` (`bio_alloc_bioset`).
+    pub(crate) fn alloc_bio(
+        &self,
+        bdev: &BlockDevice,
+        nr_vecs: u16,
+        like: &Bio,
+        gfp: Gfp,
+    ) -> Option<OwnedBio> {
+        // SAFETY: All pointers are valid; the bio set is initialised.
+        let bio = unsafe {
+            bindings::bio_alloc_bioset(bdev.as_raw(), nr_vecs, like.opf(), gfp.raw(), self.raw())
+        };
+        let bio = NonNull::new(bio)?;
+        // SAFETY: Both bios are valid; a new bio inherits the I/O priority as in dm-crypt.
+        unsafe { (*bio.as_ptr()).bi_ioprio = (*like.as_raw()).bi_ioprio };
+        // INVARIANT: A fresh bio that we own, with no pages yet.
+        Some(OwnedBio { bio })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for BioSet {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: By the type invariant the bio set is initialised; all its bios are back.
+        unsafe { bindings::bioset_exit(self.raw()) };
+    }
+}
+
+/// Completion handler of bios submitted with [`OwnedBio::submit_remap`].
+pub(crate) trait BioEndIo: AlwaysRefCounted + Sized + Send + Sync {
+    /// `bio` completed (possibly in interrupt context: must not sleep).
+    fn end_io(this: ARef<Self>, bio: OwnedBio);
+}
+
+/// A bio this module allocated from a [`BioSet`] and owns; its pages go back to the set's page
+/// pool and the bio is put on drop.
+///
+/// # Invariants
+///
+/// `bio` is a valid bio from a [`BioSet`], owned by this value. A clone (`BIO_CLONED`) owns no
+/// pages; any other holds only pages of its set's page pool, added by [`OwnedBio::add_page`].
+pub(crate) struct OwnedBio {
+    bio: NonNull<bindings::bio>,
+}
+
+// SAFETY: A bio may be owned and completed on any thread.
+unsafe impl Send for OwnedBio {}
+
+impl OwnedBio {
+    /// The bio.
+    pub(crate) fn bio(&self) -> &Bio {
+        // SAFETY: By the type invariant the bio is valid while `self` lives.
+        unsafe { Bio::from_raw(self.bio.as_ptr()) }
+    }
+
+    /// The bio, mutably.
+    pub(crate) fn bio_mut(&mut self) -> &mut Bio {
+        // SAFETY: By the type invariant the bio is valid and ours.
+        unsafe { Bio::from_raw_mut(self.bio.as_ptr()) }
+    }
+
+    /// The completion status.
+    pub(crate) fn status(&self) -> BlkStatus {
+        // SAFETY: The bio is valid.
+        BlkStatus(unsafe { (*self.bio.as_ptr()).bi_status })
+    }
+
+    fn is_clone(&self) -> bool {
+        // SAFETY: The bio is valid.
+        let flags = unsafe { (*self.bio.as_ptr()).bi_flags };
+        flags & (1 << bindings::BIO_CLONED) != 0
+    }
+
+    /// The bio set the bio came from.
+    fn bio_set(&self) -> &BioSet {
+        // SAFETY: By the type invariant the bio comes from a `BioSet`, whose `bs` field
+        // `bi_pool` points to; the set outlives its bios (`bioset_exit` needs them back).
+        unsafe {
+            let bs = Opaque::cast_from((*self.bio.as_ptr()).bi_pool).cast_mut();
+            &*kernel::container_of!(bs, BioSet, bs)
+        }
+    }
+
+    /// Appends `len` bytes of `page` (`__bio_add_page`); the bio owns the page from now on.
+    ///
+    /// Returns the page back if the bio is full, is a clone, or the page belongs to another
+    /// set's pool.
+    pub(crate) fn add_page(&mut self, page: PoolPage, len: u32) -> Result<(), PoolPage> {
+        let raw = self.bio.as_ptr();
+        // SAFETY: The bio is valid.
+        let full = unsafe { (*raw).bi_vcnt >= (*raw).bi_max_vecs };
+        if full || self.is_clone() || page.pool() != NonNull::from(&self.bio_set().pages) {
+            return Err(page);
+        }
+        let p = page.as_raw();
+        core::mem::forget(page);
+        // SAFETY: The bio has a free bvec slot; the page is valid and ownership moves into the
+        // bio (INVARIANT: a page of the set's pool, checked above).
+        unsafe { bindings::__bio_add_page(raw, p, len, 0) };
+        Ok(())
+    }
+
+    /// Returns every page of the bio to its set's pool.
+    pub(crate) fn free_pages(&mut self) {
+        if self.is_clone() {
+            return;
+        }
+        let pool = &self.bio_set().pages;
+        let raw = self.bio.as_ptr();
+        // SAFETY: The bio is valid; its first `bi_vcnt` bvecs are the pages we added.
+        let n = unsafe { (*raw).bi_vcnt } as usize;
+        for i in 0..n {
+            // SAFETY: `i < bi_vcnt`.
+            let page = unsafe { (*(*raw).bi_io_vec.add(i)).bv_page };
+            // SAFETY: By the type invariant the page came from `pool`, and the bio gives up
+            // ownership of it here (`bi_vcnt` is reset below).
+            let page = unsafe { PoolPage::from_raw(page, NonNull::from(pool)) };
+            pool.free_page(page);
+        }
+        // SAFETY: The bio is valid; it holds no pages now.
+        unsafe { (*raw).bi_vcnt = 0 };
+    }
+
+    /// Submits the bio on behalf of `base` (`dm_submit_bio_remap`); when it completes,
+    /// `H::end_io` gets it back together with `ctx`.
+    pub(crate) fn submit_remap<H: BioEndIo>(self, base: &Bio, ctx: ARef<H>) {
+        let raw = self.bio.as_ptr();
+        core::mem::forget(self);
+        let ctx = ARef::into_raw(ctx);
+        // SAFETY: The bio is valid and ours; `bi_private`/`bi_end_io` are ours to set, and the
+        // end_io trampoline takes back the reference and the bio exactly once.
+        unsafe {
+            (*raw).bi_private = ctx.as_ptr().cast();
+            (*raw).bi_end_io = Some(Self::end_io_callback::<H>);
+            bindings::dm_submit_bio_remap(base.as_raw(), raw);
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the block layer once, for a bio submitted by `submit_remap::<H>`.
+    unsafe extern "C" fn end_io_callback<H: BioEndIo>(bio: *mut bindings::bio) {
+        // SAFETY: `bi_private` holds the reference `submit_remap` leaked.
+        let ctx = unsafe { ARef::from_raw(NonNull::new_unchecked((*bio).bi_private.cast::<H>())) };
+        // SAFETY: The block layer hands back the (non-null) bio `submit_remap` gave it.
+        let bio = unsafe { NonNull::new_unchecked(bio) };
+        let bio = OwnedBio { bio };
+        H::end_io(ctx, bio);
+    }
+}
+
+impl Drop for OwnedBio {
+    fn drop(&mut self) {
+        self.free_pages();
+        // SAFETY: By the type invariant we own a reference to the bio.
+        unsafe { bindings::bio_put(self.bio.as_ptr()) };
     }
 }

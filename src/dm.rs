@@ -10,11 +10,18 @@
 //! C header: [`include/linux/device-mapper.h`](srctree/include/linux/device-mapper.h)
 
 mod args;
+mod device;
+mod io;
 mod registration;
 mod status;
 mod target;
 
 pub(crate) use args::Args;
+pub(crate) use device::Device;
+pub(crate) use io::{
+    Io,
+    IoOps, //
+};
 pub(crate) use registration::Registration;
 pub(crate) use status::{
     StatusType,
@@ -22,6 +29,7 @@ pub(crate) use status::{
 };
 pub(crate) use target::{
     CtrError,
+    MapBio,
     MapResult,
     Operations,
     Target, //
@@ -32,8 +40,6 @@ pub(crate) use target::{
 pub(crate) struct Features(u64);
 
 impl Features {
-    /// No feature flags.
-    pub(crate) const NONE: Self = Self(0);
     /// The target can sit on host-managed zoned devices (`DM_TARGET_ZONED_HM`).
     pub(crate) const ZONED_HM: Self = Self(crate::bindings::DM_TARGET_ZONED_HM as u64);
     /// The target passes atomic writes through (`DM_TARGET_ATOMIC_WRITES`).

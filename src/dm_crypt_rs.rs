@@ -14,8 +14,13 @@
 mod bindings;
 mod bio;
 mod crypt;
+mod crypto;
 mod dm;
+mod gfp;
+mod keys;
+mod mempool;
 mod params;
+mod workqueue;
 
 use kernel::prelude::*;
 

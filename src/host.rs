@@ -7,11 +7,16 @@
 
 #![allow(dead_code)]
 
+#[path = "crypt/iv.rs"]
+mod iv;
 #[path = "crypt/scan.rs"]
 mod scan;
 #[path = "crypt/table.rs"]
 mod table;
 
+#[cfg(test)]
+#[path = "../tests/host/iv.rs"]
+mod iv_tests;
 #[cfg(test)]
 #[path = "../tests/host/scan.rs"]
 mod scan_tests;

@@ -9,6 +9,13 @@
 
 #include <linux/device-mapper.h>
 #include <linux/moduleparam.h>
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/mempool.h>
+#include <linux/workqueue.h>
+#include <linux/scatterlist.h>
+#include <crypto/skcipher.h>
+#include <linux/string.h>
 
 /* Module parameters. */
 
@@ -20,4 +27,122 @@ MODULE_PARM_DESC(target_name,
 const char *dmc_helper_param_target_name(void)
 {
 	return target_name;
+}
+
+/* Crypto: skcipher inlines. */
+
+void dmc_helper_crypto_free_skcipher(struct crypto_skcipher *tfm)
+{
+	crypto_free_skcipher(tfm);
+}
+
+unsigned int dmc_helper_crypto_skcipher_ivsize(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_ivsize(tfm);
+}
+
+unsigned int dmc_helper_crypto_skcipher_blocksize(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_blocksize(tfm);
+}
+
+unsigned int dmc_helper_crypto_skcipher_alignmask(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_alignmask(tfm);
+}
+
+unsigned int dmc_helper_crypto_skcipher_reqsize(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_reqsize(tfm);
+}
+
+const char *dmc_helper_crypto_skcipher_driver_name(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_driver_name(tfm);
+}
+
+void dmc_helper_skcipher_request_set_tfm(struct skcipher_request *req,
+					 struct crypto_skcipher *tfm)
+{
+	skcipher_request_set_tfm(req, tfm);
+}
+
+void dmc_helper_skcipher_request_set_callback(struct skcipher_request *req, u32 flags,
+					      crypto_completion_t compl, void *data)
+{
+	skcipher_request_set_callback(req, flags, compl, data);
+}
+
+void dmc_helper_skcipher_request_set_crypt(struct skcipher_request *req,
+					   struct scatterlist *src, struct scatterlist *dst,
+					   unsigned int cryptlen, void *iv)
+{
+	skcipher_request_set_crypt(req, src, dst, cryptlen, iv);
+}
+
+/* Scatterlists. */
+
+void dmc_helper_sg_set_page(struct scatterlist *sg, struct page *page, unsigned int len,
+			    unsigned int offset)
+{
+	sg_set_page(sg, page, len, offset);
+}
+
+/* Bios. */
+
+void dmc_helper_bio_set_dev(struct bio *bio, struct block_device *bdev)
+{
+	bio_set_dev(bio, bdev);
+}
+
+struct bio_vec dmc_helper_bio_iter_iovec(struct bio *bio, struct bvec_iter iter)
+{
+	return bio_iter_iovec(bio, iter);
+}
+
+void dmc_helper_bio_advance_iter(struct bio *bio, struct bvec_iter *iter, unsigned int bytes)
+{
+	bio_advance_iter(bio, iter, bytes);
+}
+
+/* Block devices and queue limits. */
+
+unsigned int dmc_helper_bdev_logical_block_size(struct block_device *bdev)
+{
+	return bdev_logical_block_size(bdev);
+}
+
+unsigned int dmc_helper_bdev_max_segments(struct block_device *bdev)
+{
+	return queue_max_segments(bdev_get_queue(bdev));
+}
+
+bool dmc_helper_bdev_is_zoned(struct block_device *bdev)
+{
+	return bdev_is_zoned(bdev);
+}
+
+void dmc_helper_dm_stack_bs_limits(struct queue_limits *limits, unsigned int bs)
+{
+	dm_stack_bs_limits(limits, bs);
+}
+
+/* Memory. */
+
+void *dmc_helper_mempool_alloc(mempool_t *pool, gfp_t gfp)
+{
+	return mempool_alloc(pool, gfp);
+}
+
+struct workqueue_struct *dmc_helper_alloc_workqueue(const char *name, unsigned int flags,
+						    int max_active)
+{
+	return alloc_workqueue("%s", flags, max_active, name);
+}
+
+/* Keys. */
+
+void dmc_helper_memzero_explicit(void *s, size_t count)
+{
+	memzero_explicit(s, count);
 }

@@ -35,13 +35,13 @@ impl Args {
         self.argc
     }
 
-    /// Returns whether there are no arguments.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.argc == 0
-    }
-
     /// Returns argument `i` as bytes (without the NUL), or `None` past the end.
     pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
+        self.get_c_str(i).map(CStr::to_bytes)
+    }
+
+    /// Returns argument `i` as a C string, or `None` past the end.
+    pub(crate) fn get_c_str(&self, i: usize) -> Option<&CStr> {
         if i >= self.argc {
             return None;
         }
@@ -49,8 +49,7 @@ impl Args {
         let ptr = unsafe { *self.argv.add(i) };
         // SAFETY: By the type invariant the string is valid, NUL-terminated and not mutated
         // while `self` is borrowed.
-        let s = unsafe { CStr::from_char_ptr(ptr) };
-        Some(s.to_bytes())
+        Some(unsafe { CStr::from_char_ptr(ptr) })
     }
 
     /// Overwrites argument `i` in place with `fill` bytes, as dm-crypt does with key material

@@ -2,7 +2,17 @@
 
 //! The target operations trait and the `struct dm_target` wrapper.
 
+#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
+
 use super::{
+    device::{
+        DeviceVisitor,
+        QueueLimits, //
+    },
+    io::{
+        Io,
+        IoOps, //
+    },
     Args,
     StatusType,
     StatusWriter, //
@@ -94,6 +104,10 @@ impl Target {
         unsafe { &mut *ptr.cast() }
     }
 
+    pub(super) fn as_raw(&self) -> *mut bindings::dm_target {
+        self.0.get()
+    }
+
     fn raw(&self) -> *mut bindings::dm_target {
         self.0.get()
     }
@@ -122,10 +136,42 @@ impl Target {
         unsafe { (*self.raw()).num_discard_bios = n };
     }
 
-    /// Sets the size of the per-bio data dm core reserves for the target.
-    pub(crate) fn set_per_io_data_size(&mut self, n: u32) {
+    /// Marks the target as limiting in-flight swap bios (`ti->limit_swap_bios`).
+    pub(crate) fn set_limit_swap_bios(&mut self) {
         // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
-        unsafe { (*self.raw()).per_io_data_size = n };
+        unsafe { (*self.raw()).set_limit_swap_bios(true) };
+    }
+
+    /// Accounts remapped I/O to the mapped device (`ti->accounts_remapped_io`).
+    pub(crate) fn set_accounts_remapped_io(&mut self) {
+        // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
+        unsafe { (*self.raw()).set_accounts_remapped_io(true) };
+    }
+
+    /// The name of the mapped device the table belongs to (`dm-N`).
+    pub(crate) fn device_name(&self) -> &CStr {
+        // SAFETY: The target and its table are valid; the name lives as long as the table.
+        unsafe { CStr::from_char_ptr(bindings::dm_table_device_name((*self.raw()).table)) }
+    }
+}
+
+/// The bio `map` is handed, with the means to start the target's per-bio I/O on it.
+pub(crate) struct MapBio<'a, O: Operations> {
+    pub(super) bio: &'a mut Bio,
+    _o: PhantomData<O>,
+}
+
+impl<'a, O: Operations> MapBio<'a, O> {
+    /// The bio.
+    pub(crate) fn bio(&mut self) -> &mut Bio {
+        self.bio
+    }
+
+    /// Accepts only the first `sectors` of the bio; dm core submits the rest again
+    /// (`dm_accept_partial_bio`).
+    pub(crate) fn accept_partial(&mut self, sectors: u32) {
+        // SAFETY: The bio is the one being mapped, the only case the function allows.
+        unsafe { bindings::dm_accept_partial_bio(self.bio.as_raw(), sectors) };
     }
 }
 
@@ -135,16 +181,29 @@ impl Target {
 /// borrows it, and dropping it is the destructor (`dtr`). Because dm core calls `map` on many
 /// CPUs at once, all callbacks take `&self`.
 #[vtable]
-pub(crate) trait Operations: Sized + Send + Sync {
+pub(crate) trait Operations: Sized + Send + Sync + 'static {
+    /// The per-bio I/O state (see [`Io`]).
+    type Io: IoOps<Config = Self>;
+
     /// Builds a target from the arguments of a table line (`ctr`). On failure the returned
     /// message becomes `ti->error`.
     fn ctr(target: &mut Target, args: &mut Args) -> Result<Pin<KBox<Self>>, CtrError>;
 
-    /// Maps a bio (`map`).
-    fn map(&self, target: &Target, bio: &mut Bio) -> MapResult;
+    /// Maps a bio (`map`). Called on many CPUs at once. Must not sleep.
+    fn map(&self, target: &Target, bio: MapBio<'_, Self>) -> MapResult;
 
     /// Writes the status line (`status`).
     fn status(&self, _target: &Target, _ty: StatusType, _out: &mut StatusWriter) {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Reports the underlying devices (`iterate_devices`).
+    fn iterate_devices(&self, _target: &Target, _visitor: &mut DeviceVisitor) -> c_int {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Adjusts the stacked queue limits (`io_hints`).
+    fn io_hints(&self, _target: &Target, _limits: &mut QueueLimits<'_>) {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -162,6 +221,16 @@ impl<T: Operations> VTable<T> {
             map: Some(Self::map_callback),
             status: if T::HAS_STATUS {
                 Some(Self::status_callback)
+            } else {
+                None
+            },
+            iterate_devices: if T::HAS_ITERATE_DEVICES {
+                Some(Self::iterate_devices_callback)
+            } else {
+                None
+            },
+            io_hints: if T::HAS_IO_HINTS {
+                Some(Self::io_hints_callback)
             } else {
                 None
             },
@@ -184,8 +253,12 @@ impl<T: Operations> VTable<T> {
         let mut args = unsafe { Args::from_raw(argc, argv) };
         match T::ctr(target, &mut args) {
             Ok(this) => {
-                // SAFETY: `ti` is valid; `private` is ours to set in `ctr`.
-                unsafe { (*ti).private = this.into_foreign() };
+                // SAFETY: `ti` is valid; `private` and `per_io_data_size` are ours to set in
+                // `ctr`. The per-bio data holds the target's `Io` (see `MapBio::start_io`).
+                unsafe {
+                    (*ti).private = this.into_foreign();
+                    (*ti).per_io_data_size = Io::<T::Io>::per_bio_size() as c_uint;
+                }
                 0
             }
             Err(e) => {
@@ -219,7 +292,44 @@ impl<T: Operations> VTable<T> {
         let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
         // SAFETY: dm core passes ownership of the bio to `map` for the call.
         let bio = unsafe { Bio::from_raw_mut(bio) };
+        let bio = MapBio {
+            bio,
+            _o: PhantomData,
+        };
         this.map(target, bio).to_raw()
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded, and its callback.
+    unsafe extern "C" fn iterate_devices_callback(
+        ti: *mut bindings::dm_target,
+        f: bindings::iterate_devices_callout_fn,
+        data: *mut c_void,
+    ) -> c_int {
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        // SAFETY: The arguments are dm core's for this call.
+        let mut visitor = unsafe { DeviceVisitor::new(ti, f, data) };
+        this.iterate_devices(target, &mut visitor)
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded and limits it owns.
+    unsafe extern "C" fn io_hints_callback(
+        ti: *mut bindings::dm_target,
+        limits: *mut bindings::queue_limits,
+    ) {
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        // SAFETY: dm core gives us the limits for the call.
+        let mut limits = unsafe { QueueLimits::from_raw(limits) };
+        this.io_hints(target, &mut limits);
     }
 
     /// # Safety

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-I/O state of a target, reference counted.
+//!
+//! dm core reserves per-bio data in every bio it hands to `map`; [`MapBio::start_io`] builds an
+//! [`Io`] there, so the common case allocates nothing. A target that splits the work of one
+//! bio into more units (dm-crypt's write fragments) allocates further `Io`s from an
+//! [`IoPool`]; each holds a reference on the per-bio `Io` it belongs to.
+//!
+//! References ([`ARef<Io<T>>`]) travel with the work: in bios submitted for the I/O, in crypto
+//! requests, on workqueues. When the last one goes, `T` is dropped and then either the base
+//! bio completes with [`IoOps::status`] or the element goes back to its pool. Since dm core
+//! destroys a target only after all its bios have completed, every `Io` can lend out the
+//! target's private data ([`Io::config`]).
+
+#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
+
+use super::target::MapBio;
+use crate::{
+    bindings,
+    bio::{
+        Bio,
+        BioEndIo,
+        BlkStatus,
+        OwnedBio, //
+    },
+    gfp::Gfp,
+    mempool::{
+        Mempool,
+        PoolBox, //
+    },
+};
+use core::{
+    mem::MaybeUninit,
+    ptr::NonNull, //
+};
+use kernel::{
+    impl_has_work, new_work,
+    prelude::*,
+    sync::{
+        aref::{
+            ARef,
+            AlwaysRefCounted, //
+        },
+        Refcount,
+    },
+    workqueue::{
+        Work,
+        WorkItem, //
+    },
+};
+
+/// What a target does with its per-I/O state.
+pub(crate) trait IoOps: Sized + Send + Sync + 'static {
+    /// The target's private data, which every `Io` may borrow.
+    type Config: Send + Sync + 'static;
+
+    /// The I/O was queued on a workqueue (see [`Io::work`]) and runs now.
+    fn run(io: ARef<Io<Self>>);
+
+    /// A bio submitted for this I/O with [`OwnedBio::submit_remap`] completed (possibly in
+    /// interrupt context).
+    fn end_io(io: ARef<Io<Self>>, bio: OwnedBio);
+
+    /// The status the base bio completes with, asked when the last reference to the per-bio
+    /// `Io` goes.
+    fn status(&self) -> BlkStatus;
+}
+
+/// Where an `Io` lives.
+enum Origin<T: IoOps> {
+    /// In the per-bio data of this bio (the bio dm core passed to `map`).
+    PerBio(NonNull<bindings::bio>),
+    /// In an element of a pool, holding a reference on the per-bio `Io`.
+    Pool(ARef<Io<T>>),
+}
+
+/// The per-I/O state `T` of a target, with its reference count and work item.
+///
+/// # Invariants
+///
+/// - `config` points to the private data of the target the I/O belongs to, valid while any
+///   `Io` of that bio exists (dm core destroys targets only after their bios completed).
+/// - For [`Origin::PerBio`], `self` lives in that bio's per-bio data, and the bio completes
+///   when the count drops to zero. For [`Origin::Pool`], `self` is the value of a [`PoolBox`]
+///   of `pool`, given back when the count drops to zero.
+#[pin_data]
+pub(crate) struct Io<T: IoOps> {
+    refcount: Refcount,
+    data: T,
+    origin: Origin<T>,
+    pool: Option<NonNull<Mempool>>,
+    config: NonNull<T::Config>,
+    #[pin]
+    work: Work<Io<T>>,
+}
+
+// SAFETY: `Io` hands out `&T` and `&T::Config` only, both `Sync`; the raw pointers are owned
+// state with the same thread-safety as the references they stand for.
+unsafe impl<T: IoOps> Send for Io<T> {}
+// SAFETY: As above.
+unsafe impl<T: IoOps> Sync for Io<T> {}
+
+impl_has_work! {
+    impl{T: IoOps} HasWork<Io<T>> for Io<T> { self.work }
+}
+
+impl<T: IoOps> WorkItem for Io<T> {
+    type Pointer = ARef<Io<T>>;
+
+    fn run(this: ARef<Io<T>>) {
+        T::run(this)
+    }
+}
+
+impl<T: IoOps> BioEndIo for Io<T> {
+    fn end_io(this: ARef<Self>, bio: OwnedBio) {
+        T::end_io(this, bio)
+    }
+}
+
+// SAFETY: The count is a `refcount_t`; the object is freed (completed) only when it drops to
+// zero.
+unsafe impl<T: IoOps> AlwaysRefCounted for Io<T> {
+    fn inc_ref(&self) {
+        self.refcount.inc();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a reference, so the object is valid.
+        if !unsafe { obj.as_ref() }.refcount.dec_and_test() {
+            return;
+        }
+        let io = obj.as_ptr();
+        // SAFETY: That was the last reference: we own the object now. The other fields need
+        // no drop: `refcount` and `work` are plain C data, `pool` and `config` pointers.
+        unsafe {
+            let status = (*io).data.status();
+            core::ptr::drop_in_place(&raw mut (*io).data);
+            match core::ptr::read(&raw const (*io).origin) {
+                Origin::PerBio(bio) => {
+                    (*bio.as_ptr()).bi_status = status.to_raw();
+                    bindings::bio_endio(bio.as_ptr());
+                }
+                Origin::Pool(base) => {
+                    // By the type invariant `pool` is set and the object is one of its
+                    // elements; give the memory back while the pool surely exists.
+                    let pool = (*io).pool.unwrap_unchecked();
+                    let el = PoolBox::<MaybeUninit<Self>>::from_raw(obj.cast(), pool);
+                    pool.as_ref().free(el);
+                    // The reference on the base goes last: it may complete the base bio, and
+                    // with the target's last bio its private data (and the pool) may go.
+                    drop(base);
+                }
+            }
+        }
+    }
+}
+
+impl<T: IoOps> Io<T> {
+    /// The per-I/O state.
+    pub(crate) fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The target's private data.
+    pub(crate) fn config(&self) -> &T::Config {
+        // SAFETY: By the type invariant the private data outlives every `Io` of the target.
+        unsafe { self.config.as_ref() }
+    }
+
+    /// The bio this I/O serves (for a pool `Io`, its base's).
+    pub(crate) fn base_bio(&self) -> &Bio {
+        match &self.origin {
+            // SAFETY: The bio is valid until this `Io` (in its per-bio data) goes.
+            Origin::PerBio(bio) => unsafe { Bio::from_raw(bio.as_ptr()) },
+            Origin::Pool(base) => base.base_bio(),
+        }
+    }
+
+    /// The per-bio `Io` this one belongs to (itself for a per-bio `Io`).
+    pub(crate) fn base(this: &ARef<Self>) -> ARef<Self> {
+        match &this.origin {
+            Origin::PerBio(_) => this.clone(),
+            Origin::Pool(base) => base.clone(),
+        }
+    }
+
+    /// The per-bio data size dm core must reserve for an `Io<T>`.
+    pub(super) const fn per_bio_size() -> usize {
+        size_of::<Self>()
+    }
+
+    /// Builds the per-bio `Io` of `bio` in its per-bio data.
+    ///
+    /// # Safety
+    ///
+    /// `bio` must be the bio dm core passed to `map` of a target whose per-bio data size is
+    /// at least [`Io::per_bio_size`], and whose private data `config` is.
+    pub(super) unsafe fn start(bio: &mut Bio, config: &T::Config, data: T) -> ARef<Self> {
+        let raw = bio.as_raw();
+        // SAFETY: By the caller's guarantee the per-bio data holds an `Io<T>`.
+        let slot = unsafe { bindings::dm_per_bio_data(raw, size_of::<Self>()) }.cast::<Self>();
+        // SAFETY: Same as `Self::init_at`, with the per-bio data as the slot.
+        unsafe {
+            Self::init_at(
+                slot,
+                Origin::PerBio(NonNull::new_unchecked(raw)),
+                None,
+                config,
+                data,
+            )
+        }
+    }
+
+    /// A further `Io` for the same bio as `base`, from `pool`; `None` only if `gfp` cannot
+    /// sleep.
+    pub(crate) fn new_in(
+        base: &ARef<Self>,
+        pool: &IoPool<T>,
+        gfp: Gfp,
+        data: T,
+    ) -> Option<ARef<Self>> {
+        let el = pool.pool.alloc::<Self>(gfp)?;
+        let (slot, pool_ptr) = el.into_raw();
+        let base = Self::base(base);
+        let config = NonNull::from(base.config());
+        // SAFETY: `slot` is a block of `pool` big enough for `Self` that we own; `config` is
+        // the base's, valid while the new `Io` holds its reference on the base.
+        Some(unsafe {
+            Self::init_at(
+                slot.as_ptr().cast(),
+                Origin::Pool(base),
+                Some(pool_ptr),
+                config.as_ref(),
+                data,
+            )
+        })
+    }
+
+    /// # Safety
+    ///
+    /// `slot` must be valid for writes of a `Self`, pinned, and live as `origin` says.
+    unsafe fn init_at(
+        slot: *mut Self,
+        origin: Origin<T>,
+        pool: Option<NonNull<Mempool>>,
+        config: &T::Config,
+        data: T,
+    ) -> ARef<Self> {
+        let init = pin_init!(Self {
+            refcount: Refcount::new(1),
+            origin,
+            pool,
+            config: NonNull::from(config),
+            work <- new_work!("dm::Io::work"),
+            data,
+        });
+        // SAFETY: `slot` is valid and pinned (caller); the initialiser cannot fail.
+        let _ = unsafe { init.__init(slot) };
+        // INVARIANT: `config` is the target's private data (caller); `origin` says where the
+        // object lives (caller).
+        // SAFETY: The object is initialised with a count of one, which we hand out.
+        unsafe { ARef::from_raw(NonNull::new_unchecked(slot)) }
+    }
+}
+
+/// A pool of further `Io`s.
+#[pin_data]
+pub(crate) struct IoPool<T: IoOps> {
+    #[pin]
+    pool: Mempool,
+    _t: core::marker::PhantomData<T>,
+}
+
+impl<T: IoOps> IoPool<T> {
+    /// A pool with `min_nr` `Io`s in reserve.
+    pub(crate) fn new(min_nr: u32) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            pool <- Mempool::new_kmalloc(min_nr, size_of::<Io<T>>()),
+            _t: core::marker::PhantomData,
+        })
+    }
+}
+
+impl<'a, O: super::Operations> MapBio<'a, O> {
+    /// Starts the per-bio I/O of this bio with state `data`. The bio is the I/O's until its
+    /// last reference goes; `map` returns [`super::MapResult::Submitted`].
+    pub(crate) fn start_io(self, config: &O, data: O::Io) -> ARef<Io<O::Io>> {
+        // SAFETY: `MapBio` is only made for the bio of `map` on a target of type `O`, whose
+        // per-bio data size the `ctr` trampoline set to `Io::<O::Io>::per_bio_size()`, and
+        // `config` is that target's private data (`map` receives it as `&self`).
+        unsafe { Io::start(self.bio, config, data) }
+    }
+}

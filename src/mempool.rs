@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory pools: allocations with a reserve that guarantees forward progress.
+//!
+//! A [`Mempool`] keeps `min_nr` elements in reserve; an allocation that may sleep
+//! (`GFP_NOIO`) waits for an element to be freed rather than fail, which is what lets the I/O
+//! path make progress when the system is out of memory. [`PoolBox`] is a typed element of a
+//! kmalloc pool, [`PoolPage`] an order-0 page of a page pool; both go back to their pool with
+//! [`Mempool::free`]/[`Mempool::free_page`], which check that the pool is theirs.
+//!
+//! C header: [`include/linux/mempool.h`](srctree/include/linux/mempool.h)
+
+#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
+
+use crate::{
+    bindings,
+    gfp::Gfp, //
+};
+use core::{
+    mem::MaybeUninit,
+    ptr::NonNull, //
+};
+use kernel::{
+    error::to_result,
+    prelude::*,
+    types::Opaque, //
+};
+
+/// What a pool hands out.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// kmalloc'ed blocks of `size` bytes.
+    Kmalloc { size: usize },
+    /// Order-0 pages.
+    Pages,
+}
+
+/// A memory pool.
+///
+/// # Invariants
+///
+/// `pool` is an initialised `mempool` handing out elements of `kind`, exited on drop.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Mempool {
+    #[pin]
+    pool: Opaque<bindings::mempool>,
+    kind: Kind,
+}
+
+// SAFETY: `mempool_alloc`/`mempool_free` are thread safe; the pool has no thread affinity.
+unsafe impl Send for Mempool {}
+// SAFETY: As above.
+unsafe impl Sync for Mempool {}
+
+impl Mempool {
+    fn init(min_nr: u32, kind: Kind) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            pool <- Opaque::try_ffi_init(move |slot: *mut bindings::mempool| {
+                let (alloc, free, data): (bindings::mempool_alloc_t, bindings::mempool_free_t, usize) =
+                    match kind {
+                        Kind::Kmalloc { size } => (
+                            Some(bindings::mempool_kmalloc),
+                            Some(bindings::mempool_kfree),
+                            size,
+                        ),
+                        Kind::Pages => (
+                            Some(bindings::mempool_alloc_pages),
+                            Some(bindings::mempool_free_pages),
+                            0,
+                        ),
+                    };
+                // SAFETY: `slot` is valid for writes and pinned; the callbacks are the kernel's
+                // own kmalloc/page pool functions with their expected `pool_data` (a size or an
+                // order, passed as a pointer-sized integer as `mempool_init_kmalloc_pool` does).
+                // INVARIANT: On success the pool is initialised.
+                to_result(unsafe {
+                    bindings::mempool_init_noprof(
+                        slot,
+                        min_nr as c_int,
+                        alloc,
+                        free,
+                        data as *mut c_void,
+                    )
+                })
+            }),
+            kind,
+        })
+    }
+
+    /// A pool of `size`-byte kmalloc blocks with `min_nr` in reserve.
+    pub(crate) fn new_kmalloc(min_nr: u32, size: usize) -> impl PinInit<Self, Error> {
+        Self::init(min_nr, Kind::Kmalloc { size })
+    }
+
+    /// A pool of order-0 pages with `min_nr` in reserve.
+    pub(crate) fn new_pages(min_nr: u32) -> impl PinInit<Self, Error> {
+        Self::init(min_nr, Kind::Pages)
+    }
+
+    fn raw(&self) -> *mut bindings::mempool {
+        self.pool.get()
+    }
+
+    fn alloc_raw(&self, gfp: Gfp) -> Option<NonNull<c_void>> {
+        // SAFETY: By the type invariant the pool is initialised.
+        NonNull::new(unsafe { bindings::mempool_alloc(self.raw(), gfp.raw()) })
+    }
+
+    /// Allocates an element for a `T`; `None` only if `gfp` cannot sleep.
+    ///
+    /// # Panics
+    ///
+    /// At build time if a `T` does not fit; at run time (a bug) if this is a page pool or its
+    /// blocks are smaller than `T`.
+    pub(crate) fn alloc<T>(&self, gfp: Gfp) -> Option<PoolBox<MaybeUninit<T>>> {
+        build_assert!(align_of::<T>() <= bindings::CRYPTO_MINALIGN);
+        match self.kind {
+            Kind::Kmalloc { size } if size >= size_of::<T>() => {}
+            // PANIC: A pool used for the wrong type is a programming error.
+            _ => panic!("mempool element does not fit"),
+        }
+        let ptr = self.alloc_raw(gfp)?;
+        // INVARIANT: The block comes from this kmalloc pool and holds `size_of::<T>()` bytes
+        // aligned for `T` (kmalloc aligns to `ARCH_KMALLOC_MINALIGN`, checked above).
+        Some(PoolBox {
+            ptr: ptr.cast(),
+            pool: NonNull::from(self),
+        })
+    }
+
+    /// Returns `b` to this pool, dropping its contents.
+    ///
+    /// # Panics
+    ///
+    /// If `b` came from another pool (a bug).
+    pub(crate) fn free<T>(&self, b: PoolBox<T>) {
+        assert!(core::ptr::eq(b.pool.as_ptr(), self));
+        let ptr = b.ptr;
+        core::mem::forget(b);
+        // SAFETY: `ptr` is a valid, initialised `T` we own (type invariant of `PoolBox`).
+        unsafe { core::ptr::drop_in_place(ptr.as_ptr()) };
+        // SAFETY: The block came from this pool (checked above) and is no longer used.
+        unsafe { bindings::mempool_free(ptr.as_ptr().cast(), self.raw()) };
+    }
+
+    /// Allocates a page; `None` only if `gfp` cannot sleep.
+    pub(crate) fn alloc_page(&self, gfp: Gfp) -> Option<PoolPage> {
+        debug_assert!(self.kind == Kind::Pages);
+        let ptr = self.alloc_raw(gfp)?;
+        // INVARIANT: An element of a page pool is an order-0 page.
+        Some(PoolPage {
+            page: ptr.cast(),
+            pool: NonNull::from(self),
+        })
+    }
+
+    /// Returns a page to this pool.
+    ///
+    /// # Panics
+    ///
+    /// If the page came from another pool (a bug).
+    pub(crate) fn free_page(&self, p: PoolPage) {
+        assert!(core::ptr::eq(p.pool.as_ptr(), self));
+        let page = p.page;
+        core::mem::forget(p);
+        // SAFETY: The page came from this pool (checked above) and is no longer used.
+        unsafe { bindings::mempool_free(page.as_ptr().cast(), self.raw()) };
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Mempool {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: By the type invariant the pool is initialised; every element handed out
+        // holds no reference to it that could be used after this (see `PoolBox`'s `Drop`).
+        unsafe { bindings::mempool_exit(self.raw()) };
+    }
+}
+
+/// An element of a kmalloc [`Mempool`] holding a `T`.
+///
+/// # Invariants
+///
+/// `ptr` points to a block of `pool` that holds a valid `T` and is owned by this box. If the
+/// box is dropped instead of being returned with [`Mempool::free`], the `T` is dropped and the
+/// block leaked (the pool may be gone by then); the I/O path always returns its boxes.
+pub(crate) struct PoolBox<T> {
+    ptr: NonNull<T>,
+    pool: NonNull<Mempool>,
+}
+
+// SAFETY: A `PoolBox<T>` owns its `T`.
+unsafe impl<T: Send> Send for PoolBox<T> {}
+// SAFETY: `&PoolBox<T>` only gives `&T`.
+unsafe impl<T: Sync> Sync for PoolBox<T> {}
+
+impl<T> PoolBox<MaybeUninit<T>> {
+    /// Writes `value` into the element.
+    pub(crate) fn write(self, value: T) -> PoolBox<T> {
+        let ptr = self.ptr.cast::<T>();
+        let pool = self.pool;
+        core::mem::forget(self);
+        // SAFETY: The block is valid for a `T` and owned by us.
+        unsafe { ptr.as_ptr().write(value) };
+        // INVARIANT: The block now holds a valid `T`.
+        PoolBox { ptr, pool }
+    }
+}
+
+impl<T> PoolBox<T> {
+    /// Gives up ownership for a C callback's context; [`PoolBox::from_raw`] takes it back.
+    pub(crate) fn into_raw(self) -> (NonNull<T>, NonNull<Mempool>) {
+        let parts = (self.ptr, self.pool);
+        core::mem::forget(self);
+        parts
+    }
+
+    /// Takes back a box given up with [`PoolBox::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` and `pool` must come from one `into_raw` call, and ownership must be the caller's
+    /// to take back (once).
+    pub(crate) unsafe fn from_raw(ptr: NonNull<T>, pool: NonNull<Mempool>) -> Self {
+        // INVARIANT: Guaranteed by the caller: the parts of a valid box.
+        Self { ptr, pool }
+    }
+}
+
+impl<T> core::ops::Deref for PoolBox<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: By the type invariant `ptr` is a valid `T` owned by the box.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T> core::ops::DerefMut for PoolBox<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: By the type invariant `ptr` is a valid `T` owned by the box.
+        unsafe { self.ptr.as_mut() }
+    }
+}
+
+impl<T> Drop for PoolBox<T> {
+    fn drop(&mut self) {
+        pr_warn!("mempool element dropped without being freed to its pool; leaking it\n");
+        // SAFETY: The `T` is valid and owned; the memory itself is leaked.
+        unsafe { core::ptr::drop_in_place(self.ptr.as_ptr()) };
+    }
+}
+
+/// An order-0 page of a page [`Mempool`].
+///
+/// # Invariants
+///
+/// `page` is a page allocated from `pool` and owned by this value; dropping it instead of
+/// returning it with [`Mempool::free_page`] leaks the page.
+pub(crate) struct PoolPage {
+    page: NonNull<bindings::page>,
+    pool: NonNull<Mempool>,
+}
+
+// SAFETY: A page may be owned and freed on any thread.
+unsafe impl Send for PoolPage {}
+
+impl PoolPage {
+    pub(crate) fn as_raw(&self) -> *mut bindings::page {
+        self.page.as_ptr()
+    }
+
+    pub(crate) fn pool(&self) -> NonNull<Mempool> {
+        self.pool
+    }
+
+    /// # Safety
+    ///
+    /// `page` must be a page of `pool` that the caller owns.
+    pub(crate) unsafe fn from_raw(page: *mut bindings::page, pool: NonNull<Mempool>) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            // SAFETY: Pages of a pool are never null.
+            page: unsafe { NonNull::new_unchecked(page) },
+            pool,
+        }
+    }
+}
+
+impl Drop for PoolPage {
+    fn drop(&mut self) {
+        pr_warn!("mempool page dropped without being freed to its pool; leaking it\n");
+    }
+}
