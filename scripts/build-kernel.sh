@@ -72,7 +72,7 @@ if [ ! -f "$KOUT/.built" ]; then
     done < <(cat "${FRAGMENTS[@]}")
     [ $bad -eq 0 ] || die "the kernel configuration lost requested options (see above)"
 
-    step "building the $FLAVOUR test kernel with $JOBS jobs (about 5 minutes cold; log: $LOG-build.log)"
+    step "building the $FLAVOUR test kernel with $JOBS jobs (about 13 minutes cold on 2 cores; log: $LOG-build.log)"
     start=$(date +%s)
     kmake bzImage modules >"$LOG-build.log" 2>&1 &
     pid=$!

@@ -369,6 +369,35 @@ impl OwnedBio {
         unsafe { Bio::from_raw_mut(self.bio.as_ptr()) }
     }
 
+    /// Limits the bio's data to its first `bytes` (it may hold pages beyond them, which it
+    /// still owns).
+    pub(crate) fn set_size(&mut self, bytes: u32) {
+        // SAFETY: The bio is valid and ours; shrinking the size keeps it within its bvecs.
+        unsafe {
+            let size = &mut (*self.bio.as_ptr()).bi_iter.bi_size;
+            *size = (*size).min(bytes);
+        }
+    }
+
+    /// Gives up ownership; [`OwnedBio::from_raw`] takes it back.
+    pub(crate) fn into_raw(self) -> *mut bindings::bio {
+        let raw = self.bio.as_ptr();
+        core::mem::forget(self);
+        raw
+    }
+
+    /// Takes back a bio given up with [`OwnedBio::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `raw` must come from `into_raw`, and be taken back once.
+    pub(crate) unsafe fn from_raw(raw: *mut bindings::bio) -> Self {
+        // SAFETY: A pointer from `into_raw` is non-null.
+        let bio = unsafe { NonNull::new_unchecked(raw) };
+        // INVARIANT: The bio `into_raw` gave up, with its invariant.
+        Self { bio }
+    }
+
     /// The completion status.
     pub(crate) fn status(&self) -> BlkStatus {
         // SAFETY: The bio is valid.

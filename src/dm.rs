@@ -17,10 +17,17 @@ mod status;
 mod target;
 
 pub(crate) use args::Args;
-pub(crate) use device::Device;
+pub(crate) use device::{
+    Device,
+    DeviceVisitor,
+    QueueLimits, //
+};
 pub(crate) use io::{
+    Crypted,
     Io,
-    IoOps, //
+    IoOps,
+    IoPool,
+    IoReq, //
 };
 pub(crate) use registration::Registration;
 pub(crate) use status::{

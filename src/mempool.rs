@@ -74,6 +74,8 @@ impl Mempool {
                 // order, passed as a pointer-sized integer as `mempool_init_kmalloc_pool` does).
                 // INVARIANT: On success the pool is initialised.
                 to_result(unsafe {
+                    // `mempool_init` expects a zeroed structure (it counts up from `curr_nr`).
+                    slot.write_bytes(0, 1);
                     bindings::mempool_init_noprof(
                         slot,
                         min_nr as c_int,

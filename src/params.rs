@@ -14,3 +14,27 @@ pub(crate) fn target_name() -> &'static CStr {
     // is read-only (0444) after load, so the string never changes while the module lives.
     unsafe { CStr::from_char_ptr(bindings::param_target_name()) }
 }
+
+/// `max_read_size` (bytes; 0: the default).
+pub(crate) fn max_read_size() -> u32 {
+    // SAFETY: The helper only reads the parameter.
+    unsafe { bindings::param_max_read_size() }
+}
+
+/// `max_write_size` (bytes; 0: the default).
+pub(crate) fn max_write_size() -> u32 {
+    // SAFETY: The helper only reads the parameter.
+    unsafe { bindings::param_max_write_size() }
+}
+
+/// `max_fragment_pages` (0: no extra limit), a test knob that forces small write fragments.
+pub(crate) fn max_fragment_pages() -> u32 {
+    // SAFETY: The helper only reads the parameter.
+    unsafe { bindings::param_max_fragment_pages() }
+}
+
+/// The number of online CPUs.
+pub(crate) fn num_online_cpus() -> u32 {
+    // SAFETY: The helper only reads the CPU mask weight.
+    unsafe { bindings::num_online_cpus() }
+}

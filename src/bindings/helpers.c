@@ -146,3 +146,38 @@ void dmc_helper_memzero_explicit(void *s, size_t count)
 {
 	memzero_explicit(s, count);
 }
+
+/* Split sizes, as dm-crypt's parameters (0: the 128 KiB default; they can only lower it). */
+
+static unsigned int max_read_size;
+module_param(max_read_size, uint, 0644);
+MODULE_PARM_DESC(max_read_size, "Maximum size of a read request");
+
+static unsigned int max_write_size;
+module_param(max_write_size, uint, 0644);
+MODULE_PARM_DESC(max_write_size, "Maximum size of a write request");
+
+/* Test knob: the most pages one write fragment may take (0: no extra limit). */
+static unsigned int max_fragment_pages;
+module_param(max_fragment_pages, uint, 0644);
+MODULE_PARM_DESC(max_fragment_pages, "Testing: limit the pages of one write fragment (0: none)");
+
+unsigned int dmc_helper_param_max_read_size(void)
+{
+	return READ_ONCE(max_read_size);
+}
+
+unsigned int dmc_helper_param_max_write_size(void)
+{
+	return READ_ONCE(max_write_size);
+}
+
+unsigned int dmc_helper_param_max_fragment_pages(void)
+{
+	return READ_ONCE(max_fragment_pages);
+}
+
+unsigned int dmc_helper_num_online_cpus(void)
+{
+	return num_online_cpus();
+}

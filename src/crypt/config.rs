@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The per-target configuration (`struct crypt_config`) and its constructor (`crypt_ctr`).
+//! The per-target configuration (`struct crypt_config`): its constructor (`crypt_ctr`),
+//! status, limits and devices.
 
 use super::{
+    io::CryptIo,
     iv::{
         self,
         IvChoice,
@@ -19,36 +21,81 @@ use super::{
     },
 };
 use crate::{
-    crypto::skcipher::Tfm,
+    bio::BioSet,
+    crypto::skcipher::{
+        RequestPool,
+        Tfm, //
+    },
     dm::{
         self,
         CtrError,
         Device,
+        DeviceVisitor,
+        IoPool,
+        IoReq,
         MapBio,
         MapResult,
+        QueueLimits,
+        StatusType,
+        StatusWriter,
         Target, //
     },
     keys::SecretBuf,
+    params,
+    workqueue::{
+        OwnedQueue,
+        WqFlags, //
+    },
 };
-use kernel::prelude::*;
+use core::fmt::Write;
+use kernel::{
+    prelude::*,
+    str::CString,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
+};
 
 /// `CRYPTO_ALG_ALLOCATES_MEMORY`: dm-crypt refuses implementations that allocate per request.
 const CRYPTO_ALG_ALLOCATES_MEMORY: u32 = 0x0001_0000;
+/// `MIN_IOS`: the reserve of every pool.
+const MIN_IOS: u32 = 64;
+/// `BIO_MAX_VECS`: the most pages in one bio, and the page pool's reserve.
+pub(super) const BIO_MAX_VECS: u32 = 256;
+
+/// Ids that keep the workqueue names of two devices apart, as dm-crypt's `workqueue_ida`.
+static WORKQUEUE_ID: Atomic<u32> = Atomic::new(0);
 
 /// One `crypt` target instance (`struct crypt_config`).
-#[allow(dead_code, reason = "the I/O path (issue 3) will use every field")]
+#[pin_data]
 pub(crate) struct CryptConfig {
     /// The cipher argument, verbatim (echoed by `status`).
     cipher_string: KVec<u8>,
     /// The key (`cc->key`).
     key: SecretBuf,
-    /// One transform per key part (`tfms_count`).
-    tfms: KVec<Tfm>,
-    iv: IvChoice,
-    iv_offset: u64,
-    features: FeatureArgs,
-    dev: Device,
-    start: u64,
+    /// One transform per key part (`tfms_count`), selected by sector.
+    pub(super) tfms: KVec<Tfm>,
+    pub(super) iv: IvChoice,
+    pub(super) iv_offset: u64,
+    pub(super) features: FeatureArgs,
+    pub(super) dev: Device,
+    /// The first sector on the device (`cc->start`).
+    pub(super) start: u64,
+    /// Cipher requests: one per sector in flight.
+    #[pin]
+    pub(super) req_pool: RequestPool<IoReq<CryptIo>>,
+    /// Clones for reads, bios (with their pages) for encrypted writes.
+    #[pin]
+    pub(super) bs: BioSet,
+    /// Write fragments beyond the first.
+    #[pin]
+    pub(super) fragments: IoPool<CryptIo>,
+    /// `kcryptd_io`: read submission when `map` could not clone without blocking, and write
+    /// submission after asynchronous encryption (never from interrupt context).
+    pub(super) io_queue: OwnedQueue,
+    /// `kcryptd`: encryption and decryption, in process context.
+    pub(super) crypt_queue: OwnedQueue,
 }
 
 fn error(e: TableError) -> CtrError {
@@ -113,8 +160,7 @@ impl CryptConfig {
 
         // `crypt_set_key`: decode, set on every transform, then wipe the argument.
         let set = Self::set_key(args, key, &tfms, &iv, spec.tfms_count);
-        let key_len = args.get(1).map_or(0, <[u8]>::len);
-        if key_len > 0 {
+        if args.get(1).is_some_and(|k| !k.is_empty()) {
             args.wipe(1, b'0');
         }
         set.map_err(|e| CtrError::new(c"Error decoding and setting key", e))?;
@@ -175,11 +221,69 @@ impl CryptConfig {
         }
         result
     }
+
+    /// The workqueues (`kcryptd_io-<dev>-<id>`, `kcryptd-<dev>-<id>`) with dm-crypt's flags.
+    fn queues(target: &Target, features: &FeatureArgs) -> Result<(OwnedQueue, OwnedQueue), CtrError> {
+        let id = WORKQUEUE_ID.fetch_add(1, Relaxed) + 1;
+        let mut common = WqFlags::MEM_RECLAIM.with(WqFlags::SYSFS);
+        if features.high_priority {
+            common = common.with(WqFlags::HIGHPRI);
+        }
+        let dev = target.device_name();
+        let io_err = CtrError::new(c"Couldn't create kcryptd io queue", ENOMEM);
+        let name = CString::try_from_fmt(format_args!("kcryptd_io-{}-{}", dev.to_str().unwrap_or("?"), id))
+            .map_err(|_| io_err)?;
+        let io_queue = OwnedQueue::new(&name, common.with(WqFlags::PERCPU), 1).map_err(|_| io_err)?;
+
+        let crypt_err = CtrError::new(c"Couldn't create kcryptd queue", ENOMEM);
+        let name = CString::try_from_fmt(format_args!("kcryptd-{}-{}", dev.to_str().unwrap_or("?"), id))
+            .map_err(|_| crypt_err)?;
+        let crypt_queue = if features.same_cpu_crypt {
+            OwnedQueue::new(
+                &name,
+                common.with(WqFlags::CPU_INTENSIVE).with(WqFlags::PERCPU),
+                1,
+            )
+        } else {
+            OwnedQueue::new(
+                &name,
+                common.with(WqFlags::UNBOUND),
+                params::num_online_cpus() as i32,
+            )
+        }
+        .map_err(|_| crypt_err)?;
+        Ok((io_queue, crypt_queue))
+    }
+
+    /// The size (in bytes) a bio is split to (`get_max_request_sectors`, in bytes).
+    pub(super) fn max_request_bytes(&self, write: bool) -> u32 {
+        const DEFAULT: u32 = 128 * 1024;
+        let param = if write {
+            params::max_write_size()
+        } else {
+            params::max_read_size()
+        };
+        let mut val = if param == 0 { DEFAULT } else { param.min(DEFAULT) };
+        if write {
+            val = val.min(BIO_MAX_VECS * kernel::page::PAGE_SIZE as u32);
+        }
+        let align = self
+            .dev
+            .bdev()
+            .logical_block_size()
+            .max(self.features.sector_size);
+        let rounded = val - val % align;
+        if rounded == 0 {
+            align
+        } else {
+            rounded
+        }
+    }
 }
 
 #[vtable]
 impl dm::Operations for CryptConfig {
-    type Io = super::io::CryptIo;
+    type Io = CryptIo;
 
     fn ctr(target: &mut Target, args: &mut dm::Args) -> Result<Pin<KBox<Self>>, CtrError> {
         if args.len() < 5 {
@@ -201,6 +305,8 @@ impl dm::Operations for CryptConfig {
         }
 
         let cipher = Self::ctr_cipher(args, &features, &mut key)?;
+        let req_pool = RequestPool::new(MIN_IOS, &cipher.tfms[0])
+            .map_err(|e| CtrError::new(c"Cannot allocate crypt request mempool", e))?;
 
         let iv_offset =
             table::parse_iv_offset(args.get(2).unwrap_or_default(), features.sector_size)
@@ -209,22 +315,142 @@ impl dm::Operations for CryptConfig {
         let dev =
             Device::get(target, path).map_err(|e| CtrError::new(c"Device lookup failed", e))?;
         let start = table::parse_start(args.get(4).unwrap_or_default()).map_err(error)?;
+        if dev.bdev().is_zoned() {
+            pr_warn!("zoned devices are not supported yet\n");
+            return Err(CtrError::inval(c"Device lookup failed"));
+        }
+        if features.integrity.is_some() || cipher.iv.integrity_iv_size > 0 {
+            pr_warn!("integrity options are not implemented yet\n");
+            return Err(CtrError::inval(c"Integrity profile not supported."));
+        }
 
-        let _config = Self {
-            cipher_string: cipher.cipher_string,
-            key,
-            tfms: cipher.tfms,
-            iv: cipher.iv,
-            iv_offset,
-            features,
-            dev,
-            start,
-        };
-        // The table is valid; the I/O path is not there yet, so refuse rather than pretend.
-        Err(CtrError::new(c"I/O path not implemented", EOPNOTSUPP))
+        let (io_queue, crypt_queue) = Self::queues(target, &features)?;
+
+        target.set_num_flush_bios(1);
+        if features.allow_discards {
+            target.set_num_discard_bios(1);
+        }
+        target.set_limit_swap_bios();
+        target.set_accounts_remapped_io();
+
+        KBox::pin_init(
+            try_pin_init!(Self {
+                cipher_string: cipher.cipher_string,
+                key,
+                tfms: cipher.tfms,
+                iv: cipher.iv,
+                iv_offset,
+                features,
+                dev,
+                start,
+                req_pool <- req_pool,
+                bs <- BioSet::new(MIN_IOS, BIO_MAX_VECS),
+                fragments <- IoPool::new(MIN_IOS),
+                io_queue,
+                crypt_queue,
+            }),
+            GFP_KERNEL,
+        )
+        .map_err(|e| CtrError::new(c"Cannot allocate crypt bioset", e))
     }
 
-    fn map(&self, _target: &Target, _bio: MapBio<'_, Self>) -> MapResult {
-        MapResult::Kill
+    fn map(&self, target: &Target, bio: MapBio<'_, Self>) -> MapResult {
+        super::io::map(self, target, bio)
+    }
+
+    fn status(&self, _target: &Target, ty: StatusType, out: &mut StatusWriter) {
+        let _ = match ty {
+            StatusType::Info => Ok(()),
+            StatusType::Table => self.status_table(out),
+            StatusType::Ima => self.status_ima(out),
+        };
+    }
+
+    fn iterate_devices(&self, target: &Target, visitor: &mut DeviceVisitor) -> c_int {
+        visitor.visit(&self.dev, self.start, target.len())
+    }
+
+    fn io_hints(&self, _target: &Target, limits: &mut QueueLimits<'_>) {
+        limits.stack_block_size(self.features.sector_size);
+        let lbs = limits.logical_block_size();
+        limits.set_dma_alignment(lbs - 1);
+        limits.cap_atomic_write(BIO_MAX_VECS * kernel::page::PAGE_SIZE as u32);
+    }
+}
+
+impl CryptConfig {
+    /// `STATUSTYPE_TABLE`: the table line as upstream prints it.
+    fn status_table(&self, w: &mut StatusWriter) -> core::fmt::Result {
+        write!(w, "{} ", table::Bytes(&self.cipher_string))?;
+        if self.key.as_slice().is_empty() {
+            w.write_char('-')?;
+        } else {
+            for b in self.key.as_slice() {
+                write!(w, "{b:02x}")?;
+            }
+        }
+        write!(
+            w,
+            " {} {} {}",
+            self.iv_offset,
+            self.dev.name().to_str().unwrap_or("?"),
+            self.start
+        )?;
+        let f = &self.features;
+        let flags = [
+            (f.allow_discards, "allow_discards"),
+            (f.same_cpu_crypt, "same_cpu_crypt"),
+            (f.high_priority, "high_priority"),
+            (f.submit_from_crypt_cpus, "submit_from_crypt_cpus"),
+            (f.no_read_workqueue, "no_read_workqueue"),
+            (f.no_write_workqueue, "no_write_workqueue"),
+        ];
+        let count = flags.iter().filter(|(on, _)| *on).count()
+            + usize::from(f.sector_size != 512)
+            + usize::from(f.iv_large_sectors);
+        if count > 0 {
+            write!(w, " {count}")?;
+            for (_, name) in flags.iter().filter(|(on, _)| *on) {
+                write!(w, " {name}")?;
+            }
+            if f.sector_size != 512 {
+                write!(w, " sector_size:{}", f.sector_size)?;
+            }
+            if f.iv_large_sectors {
+                w.write_str(" iv_large_sectors")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `STATUSTYPE_IMA`: the measurement string (no key material).
+    fn status_ima(&self, w: &mut StatusWriter) -> core::fmt::Result {
+        let yn = |b: bool| if b { 'y' } else { 'n' };
+        let f = &self.features;
+        write!(
+            w,
+            "target_name={},target_version=1.29.0,allow_discards={},same_cpu_crypt={},\
+             high_priority={},submit_from_crypt_cpus={},no_read_workqueue={},\
+             no_write_workqueue={},iv_large_sectors={}",
+            params::target_name().to_str().unwrap_or("crypt"),
+            yn(f.allow_discards),
+            yn(f.same_cpu_crypt),
+            yn(f.high_priority),
+            yn(f.submit_from_crypt_cpus),
+            yn(f.no_read_workqueue),
+            yn(f.no_write_workqueue),
+            yn(f.iv_large_sectors),
+        )?;
+        if f.sector_size != 512 {
+            write!(w, ",sector_size={}", f.sector_size)?;
+        }
+        write!(
+            w,
+            ",cipher_string={},key_size={},key_parts={},key_extra_size={},key_mac_size=0;",
+            table::Bytes(&self.cipher_string),
+            self.key.as_slice().len(),
+            self.iv.layout.key_parts,
+            self.iv.layout.key_extra_size,
+        )
     }
 }

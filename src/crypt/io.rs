@@ -1,31 +1,393 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Per-bio I/O state (`struct dm_crypt_io`).
+//! The I/O path: `map`, reads, writes and the sector-by-sector conversion (`crypt_convert`).
+//!
+//! - Flushes and discards are remapped to the device and go on without crypto.
+//! - Reads are cloned (sharing the caller's pages) and submitted from `map`, or from the
+//!   `kcryptd_io` queue when a clone cannot be had without blocking. On completion they are
+//!   decrypted in place on the `kcryptd` queue.
+//! - Writes are encrypted on the `kcryptd` queue into pages of the bio set's page pool and
+//!   submitted; a write whose pages cannot all be had at once is done in fragments, each an
+//!   I/O of its own with its own pages and crypto state, holding a reference on the base I/O.
+//!   Encryption completed asynchronously hands submission to `kcryptd_io`: completion
+//!   callbacks never submit I/O.
 
-use super::CryptConfig;
+use super::{
+    config::{
+        CryptConfig,
+        BIO_MAX_VECS, //
+    },
+    iv,
+};
 use crate::{
     bio::{
         BlkStatus,
+        BvecIter,
         OwnedBio, //
     },
+    crypto::skcipher::MAX_IV_SIZE,
     dm::{
+        Crypted,
         Io,
-        IoOps, //
+        IoOps,
+        IoReq,
+        MapBio,
+        MapResult,
+        Target, //
+    },
+    gfp::Gfp,
+    params,
+    workqueue::OwnedQueue,
+};
+use kernel::{
+    page::PAGE_SIZE,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{
+            Atomic,
+            Full,
+            Relaxed, //
+        },
     },
 };
-use kernel::sync::aref::ARef;
 
-/// The state of one bio's I/O.
-pub(crate) struct CryptIo {}
+/// What the I/O's work item does next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+enum Phase {
+    /// Submit the read clone (`kcryptd_io`, after a failed non-blocking clone in `map`).
+    ReadSubmit = 0,
+    /// Decrypt the read data in place (`kcryptd`).
+    ReadDecrypt = 1,
+    /// Encrypt the write, fragment by fragment (`kcryptd`).
+    WriteEncrypt = 2,
+    /// Submit the encrypted write (`kcryptd_io`, after asynchronous encryption).
+    WriteSubmit = 3,
+}
+
+/// The state of one unit of I/O (`struct dm_crypt_io`): a whole bio, or a write fragment.
+pub(crate) struct CryptIo {
+    /// Target-relative sector (512 bytes) of the unit's first byte.
+    sector: u64,
+    /// The part of the base bio the unit covers.
+    iter: BvecIter,
+    /// Requests of the current conversion in flight, plus one while it is being issued
+    /// (`cc_pending`).
+    pending: Atomic<u32>,
+    /// The first error (a raw [`BlkStatus`]); kept on the base I/O.
+    error: Atomic<u32>,
+    phase: Atomic<u32>,
+}
+
+impl CryptIo {
+    fn new(sector: u64, iter: BvecIter, phase: Phase) -> Self {
+        Self {
+            sector,
+            iter,
+            pending: Atomic::new(0),
+            error: Atomic::new(u32::from(BlkStatus::OK.to_raw())),
+            phase: Atomic::new(phase as u32),
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        match self.phase.load(Relaxed) {
+            0 => Phase::ReadSubmit,
+            1 => Phase::ReadDecrypt,
+            2 => Phase::WriteEncrypt,
+            _ => Phase::WriteSubmit,
+        }
+    }
+
+    fn set_phase(&self, phase: Phase) {
+        self.phase.store(phase as u32, Relaxed);
+    }
+}
+
+/// Records `status` as the bio's error unless an earlier one is kept.
+fn set_error(io: &ARef<Io<CryptIo>>, status: BlkStatus) {
+    if status.is_ok() {
+        return;
+    }
+    let base = Io::base(io);
+    let ok = u32::from(BlkStatus::OK.to_raw());
+    let _ = base
+        .data()
+        .error
+        .cmpxchg(ok, u32::from(status.to_raw()), Full);
+}
 
 impl IoOps for CryptIo {
     type Config = CryptConfig;
 
-    fn run(_io: ARef<Io<Self>>) {}
+    fn run(io: ARef<Io<Self>>) {
+        match io.data().phase() {
+            Phase::ReadSubmit => submit_read(io, Gfp::NOIO),
+            Phase::ReadDecrypt => convert(io, false),
+            Phase::WriteEncrypt => write_encrypt(io),
+            Phase::WriteSubmit => submit_write(io),
+        }
+    }
 
-    fn end_io(_io: ARef<Io<Self>>, _bio: OwnedBio) {}
+    fn end_io(io: ARef<Io<Self>>, bio: OwnedBio) {
+        let status = bio.status();
+        // Dropping a write's bio gives its pages back to the pool.
+        drop(bio);
+        if !status.is_ok() {
+            set_error(&io, status);
+            return;
+        }
+        if io.data().phase() == Phase::ReadSubmit {
+            io.data().set_phase(Phase::ReadDecrypt);
+            queue(io, |cfg| &cfg.crypt_queue);
+        }
+    }
 
     fn status(&self) -> BlkStatus {
-        BlkStatus::IOERR
+        BlkStatus::from_raw(self.error.load(Relaxed) as u8)
     }
+
+    fn request_pool(config: &CryptConfig) -> &crate::crypto::skcipher::RequestPool<IoReq<Self>> {
+        &config.req_pool
+    }
+
+    fn crypt_done(io: ARef<Io<Self>>, result: Result) {
+        if result.is_err() {
+            set_error(&io, BlkStatus::IOERR);
+        }
+        if io.data().pending.fetch_sub(1, Full) == 1 {
+            // The last request: hand the write to `kcryptd_io` (never submit from here).
+            convert_done(io, true);
+        }
+    }
+}
+
+/// Queues the I/O's work on one of the target's workqueues.
+fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &OwnedQueue) {
+    // The extra reference keeps the target (and the queue) alive across the call.
+    let keep = io.clone();
+    if let Err(io) = which(keep.config()).queue().enqueue(io) {
+        // Already queued: a bug, not a reason to hang the bio.
+        set_error(&io, BlkStatus::IOERR);
+    }
+}
+
+/// `crypt_map`.
+pub(super) fn map(cfg: &CryptConfig, target: &Target, mut bio: MapBio<'_, CryptConfig>) -> MapResult {
+    let b = bio.bio();
+    if b.is_preflush() || b.is_discard() {
+        let sectors = b.size() >> 9;
+        b.set_dev(cfg.dev.bdev());
+        if sectors > 0 {
+            let sector = cfg.start + (b.sector() - target.begin());
+            b.set_sector(sector);
+        }
+        return MapResult::Remapped;
+    }
+
+    let write = b.is_write();
+    let max = cfg.max_request_bytes(write);
+    if b.size() > max {
+        if b.is_atomic() {
+            return MapResult::Kill;
+        }
+        bio.accept_partial(max >> 9);
+    }
+    let b = bio.bio();
+    let ss = cfg.features.sector_size;
+    if b.sector() & u64::from((ss >> 9) - 1) != 0 || b.size() & (ss - 1) != 0 {
+        return MapResult::Kill;
+    }
+
+    let sector = b.sector() - target.begin();
+    let iter = b.iter();
+    if write {
+        let io = bio.start_io(cfg, CryptIo::new(sector, iter, Phase::WriteEncrypt));
+        queue(io, |cfg| &cfg.crypt_queue);
+    } else {
+        let io = bio.start_io(cfg, CryptIo::new(sector, iter, Phase::ReadSubmit));
+        submit_read(io, Gfp::NOWAIT);
+    }
+    MapResult::Submitted
+}
+
+/// `kcryptd_io_read`: clones the base bio onto the device and submits the clone.
+fn submit_read(io: ARef<Io<CryptIo>>, gfp: Gfp) {
+    let cfg = io.config();
+    let Some(mut clone) = cfg.bs.clone_bio(cfg.dev.bdev(), io.base_bio(), gfp) else {
+        if gfp.may_sleep() {
+            set_error(&io, BlkStatus::RESOURCE);
+        } else {
+            queue(io, |cfg| &cfg.io_queue);
+        }
+        return;
+    };
+    clone.bio_mut().set_sector(cfg.start + io.data().sector);
+    clone.submit_remap(io.base_bio(), io.clone());
+}
+
+/// `kcryptd_crypt_write_convert`: encrypts the write into private pages, in fragments of at
+/// most the pages at hand (at least one), each submitted on its own.
+fn write_encrypt(base: ARef<Io<CryptIo>>) {
+    let cfg = base.config();
+    let bdev = cfg.dev.bdev();
+    let mut max_pages = BIO_MAX_VECS.min(bdev.max_segments().max(1));
+    let knob = params::max_fragment_pages();
+    if knob > 0 {
+        max_pages = max_pages.min(knob);
+    }
+    let page = PAGE_SIZE as u32;
+    let ss = cfg.features.sector_size;
+    let mut iter = base.data().iter;
+    let mut sector = base.data().sector;
+    let mut first = true;
+
+    while iter.size() > 0 {
+        let want = iter.size().div_ceil(page).min(max_pages);
+        let Some(mut bio) = cfg.bs.alloc_bio(bdev, want as u16, base.base_bio(), Gfp::NOIO) else {
+            set_error(&base, BlkStatus::IOERR);
+            return;
+        };
+        // Take the pages at hand without waiting; wait only for the first one, holding
+        // nothing else unsubmitted, so that two writers can never wait on each other.
+        let mut bytes = 0u32;
+        for i in 0..want {
+            let gfp = if i == 0 {
+                Gfp::NOIO
+            } else {
+                Gfp::NOWAIT.with(Gfp::NOWARN).with(Gfp::NORETRY).with(Gfp::NOMEMALLOC)
+            };
+            let Some(p) = cfg.bs.alloc_page(gfp) else {
+                break;
+            };
+            let len = page.min(iter.size() - bytes);
+            if let Err(p) = bio.add_page(p, len) {
+                cfg.bs.free_page(p);
+                break;
+            }
+            bytes += len;
+        }
+        // A fragment ends on a sector boundary.
+        bytes -= bytes % ss;
+        if bytes == 0 {
+            set_error(&base, BlkStatus::IOERR);
+            return;
+        }
+        bio.bio_mut().set_sector(cfg.start + sector);
+        let mut part = iter;
+        part.truncate(bytes);
+        let whole = first && bytes == iter.size();
+        let unit = if whole {
+            base.clone()
+        } else {
+            let Some(frag) = Io::new_in(
+                &base,
+                &cfg.fragments,
+                Gfp::NOIO,
+                CryptIo::new(sector, part, Phase::WriteEncrypt),
+            ) else {
+                set_error(&base, BlkStatus::IOERR);
+                return;
+            };
+            frag
+        };
+        // A fragment's bio covers exactly its part.
+        trim_bio(&mut bio, bytes);
+        if unit.set_out_bio(bio).is_err() {
+            set_error(&base, BlkStatus::IOERR);
+            return;
+        }
+        convert(unit, true);
+        iter.advance(base.base_bio(), bytes);
+        sector += u64::from(bytes >> 9);
+        first = false;
+    }
+}
+
+/// Makes the bio's size exactly `bytes` (its pages may hold more after rounding to sectors).
+fn trim_bio(bio: &mut OwnedBio, bytes: u32) {
+    bio.set_size(bytes);
+}
+
+/// `crypt_convert`: issues one cipher request per sector of the unit; the last completion
+/// finishes the unit (see [`convert_done`]).
+fn convert(io: ARef<Io<CryptIo>>, encrypt: bool) {
+    let cfg = io.config();
+    let data = io.data();
+    let ss = cfg.features.sector_size;
+    let step = u64::from(ss >> 9);
+    let mut input = data.iter;
+    let mut output = encrypt.then(|| io.out_iter()).flatten();
+    let mut cc_sector = data.sector + cfg.iv_offset;
+    let iv_size = cfg.iv.iv_size as usize;
+    let mut ivbuf = [0u8; MAX_IV_SIZE];
+    let tfm_mask = cfg.tfms.len() as u64 - 1;
+
+    data.pending.store(1, Relaxed);
+    while input.size() > 0 {
+        let mut iv_sector = cc_sector;
+        if cfg.features.iv_large_sectors {
+            iv_sector >>= cfg.features.sector_shift();
+        }
+        if let Some(mode) = cfg.iv.mode {
+            iv::generate(mode, iv_sector, &mut ivbuf[..iv_size.max(8)]);
+        }
+        let tfm = &cfg.tfms[(cc_sector & tfm_mask) as usize];
+        data.pending.fetch_add(1, Relaxed);
+        match Io::crypt(&io, tfm, Gfp::NOIO, &ivbuf[..iv_size], &input, output.as_ref(), ss, encrypt) {
+            Some(Crypted::Pending) => {}
+            Some(Crypted::Done(result)) => {
+                if result.is_err() {
+                    set_error(&io, BlkStatus::IOERR);
+                }
+                data.pending.fetch_sub(1, Relaxed);
+            }
+            None => {
+                set_error(&io, BlkStatus::IOERR);
+                data.pending.fetch_sub(1, Relaxed);
+            }
+        }
+        input.advance(io.base_bio(), ss);
+        if let Some(out) = output.as_mut() {
+            io.advance_out(out, ss);
+        }
+        cc_sector += step;
+    }
+    if data.pending.fetch_sub(1, Full) == 1 {
+        convert_done(io, false);
+    }
+}
+
+/// The unit's conversion finished. `from_callback`: in a crypto completion, where no I/O may
+/// be submitted.
+fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
+    match io.data().phase() {
+        // Decrypted in place: dropping the reference completes the bio.
+        Phase::ReadDecrypt | Phase::ReadSubmit => drop(io),
+        Phase::WriteEncrypt | Phase::WriteSubmit => {
+            if from_callback {
+                io.data().set_phase(Phase::WriteSubmit);
+                queue(io, |cfg| &cfg.io_queue);
+            } else {
+                submit_write(io);
+            }
+        }
+    }
+}
+
+/// `kcryptd_crypt_write_io_submit`: submits the encrypted bio of a unit.
+fn submit_write(io: ARef<Io<CryptIo>>) {
+    let Some(bio) = io.take_out_bio() else {
+        set_error(&io, BlkStatus::IOERR);
+        return;
+    };
+    let base_err = !Io::base(&io).data().status().is_ok();
+    if base_err {
+        // Do not write what failed to encrypt; the pages go back with the bio.
+        drop(bio);
+        return;
+    }
+    let base = io.base_bio();
+    bio.submit_remap(base, io.clone());
 }

@@ -142,7 +142,7 @@ struct Header<C> {
     ctx: C,
 }
 
-#[repr(C, align(64))]
+#[repr(C, align(8))]
 struct Iv([u8; MAX_IV_SIZE]);
 
 /// A pool of cipher requests with context `C`.

@@ -22,7 +22,17 @@ use crate::{
         Bio,
         BioEndIo,
         BlkStatus,
+        BvecIter,
         OwnedBio, //
+    },
+    crypto::skcipher::{
+        RequestBox,
+        RequestContext,
+        RequestPool,
+        SgEntry,
+        Submitted,
+        Tfm,
+        MAX_IV_SIZE, //
     },
     gfp::Gfp,
     mempool::{
@@ -41,6 +51,13 @@ use kernel::{
         aref::{
             ARef,
             AlwaysRefCounted, //
+        },
+        atomic::{
+            Acquire,
+            Atomic,
+            Full,
+            Relaxed,
+            Release, //
         },
         Refcount,
     },
@@ -65,6 +82,13 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
     /// The status the base bio completes with, asked when the last reference to the per-bio
     /// `Io` goes.
     fn status(&self) -> BlkStatus;
+
+    /// The pool the requests of [`Io::crypt`] come from.
+    fn request_pool(config: &Self::Config) -> &RequestPool<IoReq<Self>>;
+
+    /// A request of [`Io::crypt`] that went asynchronous finished with `result` (possibly in
+    /// interrupt context: must not sleep nor submit I/O). The request is already freed.
+    fn crypt_done(io: ARef<Io<Self>>, result: Result);
 }
 
 /// Where an `Io` lives.
@@ -88,6 +112,10 @@ enum Origin<T: IoOps> {
 pub(crate) struct Io<T: IoOps> {
     refcount: Refcount,
     data: T,
+    /// A bio the I/O writes into ([`Io::set_out_bio`]); null when none.
+    out_bio: Atomic<*mut bindings::bio>,
+    /// Cipher requests in flight that read or write the I/O's pages.
+    inflight: Atomic<u32>,
     origin: Origin<T>,
     pool: Option<NonNull<Mempool>>,
     config: NonNull<T::Config>,
@@ -137,6 +165,8 @@ unsafe impl<T: IoOps> AlwaysRefCounted for Io<T> {
         unsafe {
             let status = (*io).data.status();
             core::ptr::drop_in_place(&raw mut (*io).data);
+            // No request is in flight (each holds a reference): the out bio can go.
+            drop((*io).take_out_bio());
             match core::ptr::read(&raw const (*io).origin) {
                 Origin::PerBio(bio) => {
                     (*bio.as_ptr()).bi_status = status.to_raw();
@@ -183,6 +213,138 @@ impl<T: IoOps> Io<T> {
         match &this.origin {
             Origin::PerBio(_) => this.clone(),
             Origin::Pool(base) => base.clone(),
+        }
+    }
+
+    /// Gives the I/O a bio to write into (the target of [`Io::crypt`] with an output).
+    /// Fails, returning it, if the I/O has one already.
+    pub(crate) fn set_out_bio(&self, bio: OwnedBio) -> Result<(), OwnedBio> {
+        let raw = bio.into_raw();
+        if self
+            .out_bio
+            .cmpxchg(core::ptr::null_mut(), raw, Full)
+            .is_err()
+        {
+            // SAFETY: `raw` came from `into_raw` above and was not stored.
+            return Err(unsafe { OwnedBio::from_raw(raw) });
+        }
+        Ok(())
+    }
+
+    /// Takes the out bio back; `None` if there is none or cipher requests that use it are in
+    /// flight.
+    pub(crate) fn take_out_bio(&self) -> Option<OwnedBio> {
+        let raw = self.out_bio.xchg(core::ptr::null_mut(), Full);
+        if raw.is_null() {
+            return None;
+        }
+        if self.inflight.load(Relaxed) != 0 {
+            // ORDERING: `crypt` raises `inflight` before it reads `out_bio` (both `Full`), so
+            // either it saw null or we see its request.
+            self.out_bio.store(raw, Release);
+            return None;
+        }
+        // SAFETY: `raw` was stored by `set_out_bio` from `into_raw`, and the exchange made it
+        // ours alone.
+        Some(unsafe { OwnedBio::from_raw(raw) })
+    }
+
+    /// The start of the out bio's data, if the I/O has one.
+    pub(crate) fn out_iter(&self) -> Option<BvecIter> {
+        self.with_out_bio(|b| b.iter())
+    }
+
+    /// Advances `it`, a position in the out bio, by `bytes`.
+    pub(crate) fn advance_out(&self, it: &mut BvecIter, bytes: u32) {
+        self.with_out_bio(|b| it.advance(b, bytes));
+    }
+
+    /// Runs `f` on the out bio, kept from being taken meanwhile.
+    fn with_out_bio<R>(&self, f: impl FnOnce(&Bio) -> R) -> Option<R> {
+        self.inflight.add(1, Relaxed);
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        let raw = self.out_bio.load(Acquire);
+        // SAFETY: A non-null `out_bio` is a valid bio owned by `self`, which cannot be taken
+        // while `inflight` is raised.
+        let r = (!raw.is_null()).then(|| f(unsafe { Bio::from_raw(raw) }));
+        self.inflight.fetch_sub(1, Release);
+        r
+    }
+
+    /// Encrypts (or decrypts) the `len` bytes at `input` of the base bio with `tfm` and `iv`,
+    /// into the same place (`output` `None`) or into `output` of the out bio. `gfp` is for the
+    /// request.
+    ///
+    /// Both ranges must lie within one page each. Returns `None` if no request could be had
+    /// (`gfp` cannot sleep), [`Crypted::Done`] if the cipher finished synchronously, and
+    /// [`Crypted::Pending`] if [`IoOps::crypt_done`] will be called.
+    pub(crate) fn crypt(
+        this: &ARef<Self>,
+        tfm: &Tfm,
+        gfp: Gfp,
+        iv: &[u8],
+        input: &BvecIter,
+        output: Option<&BvecIter>,
+        len: u32,
+        encrypt: bool,
+    ) -> Option<Crypted> {
+        let pool = T::request_pool(this.config());
+        let mut req = pool.alloc(gfp, IoReq { io: this.clone() })?;
+        let n = iv.len().min(MAX_IV_SIZE);
+        req.iv_mut()[..n].copy_from_slice(&iv[..n]);
+
+        // The pages stay valid while the request is in flight: the base bio's because the
+        // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
+        // while `inflight` is raised.
+        this.inflight.add(1, Relaxed);
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        let src = input.segment(this.base_bio()).map(|s| s.prefix(len));
+        let dst = match output {
+            None => src,
+            Some(out) => {
+                let raw = this.out_bio.load(Acquire);
+                // SAFETY: A non-null `out_bio` is a valid bio owned by `self`, which cannot be
+                // taken while `inflight` is raised.
+                let bio = (!raw.is_null()).then(|| unsafe { Bio::from_raw(raw) });
+                bio.and_then(|b| out.segment(b)).map(|s| s.prefix(len))
+            }
+        };
+        let (Some(src), Some(dst)) = (src, dst) else {
+            pool.free(req);
+            this.inflight.fetch_sub(1, Release);
+            return Some(Crypted::Done(Err(EIO)));
+        };
+        if src.len < len || dst.len < len {
+            pool.free(req);
+            this.inflight.fetch_sub(1, Release);
+            return Some(Crypted::Done(Err(EIO)));
+        }
+        let src = SgEntry {
+            page: src.page,
+            offset: src.offset,
+            len,
+        };
+        let dst = SgEntry {
+            page: dst.page,
+            offset: dst.offset,
+            len,
+        };
+        // SAFETY: The pages stay valid until the request completes (see above), and nothing
+        // else writes the range meanwhile: each range of an I/O is converted once.
+        let submitted = unsafe {
+            if encrypt {
+                req.encrypt(tfm, src, dst)
+            } else {
+                req.decrypt(tfm, src, dst)
+            }
+        };
+        match submitted {
+            Submitted::Done(req, result) => {
+                pool.free(req);
+                this.inflight.fetch_sub(1, Release);
+                Some(Crypted::Done(result))
+            }
+            Submitted::InProgress | Submitted::Backlogged => Some(Crypted::Pending),
         }
     }
 
@@ -250,6 +412,8 @@ impl<T: IoOps> Io<T> {
     ) -> ARef<Self> {
         let init = pin_init!(Self {
             refcount: Refcount::new(1),
+            out_bio: Atomic::new(core::ptr::null_mut()),
+            inflight: Atomic::new(0),
             origin,
             pool,
             config: NonNull::from(config),
@@ -291,5 +455,32 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
         // per-bio data size the `ctr` trampoline set to `Io::<O::Io>::per_bio_size()`, and
         // `config` is that target's private data (`map` receives it as `&self`).
         unsafe { Io::start(self.bio, config, data) }
+    }
+}
+
+/// The outcome of [`Io::crypt`].
+pub(crate) enum Crypted {
+    /// The cipher finished synchronously.
+    Done(Result),
+    /// [`IoOps::crypt_done`] will report the result.
+    Pending,
+}
+
+/// The context of a cipher request of an [`Io`]: a reference that keeps the I/O (and so its
+/// pages) alive until the request completes.
+pub(crate) struct IoReq<T: IoOps> {
+    io: ARef<Io<T>>,
+}
+
+impl<T: IoOps> RequestContext for IoReq<T> {
+    fn complete(req: RequestBox<Self>, result: Result) {
+        let io = req.ctx().io.clone();
+        T::request_pool(io.config()).free(req);
+        io.inflight.fetch_sub(1, Release);
+        T::crypt_done(io, result);
+    }
+
+    fn backlog_started(&self) {
+        // Requests are not throttled on the backlog: the request pool bounds them.
     }
 }
