@@ -44,3 +44,49 @@ impl Drop for SecretBuf {
 }
 
 use kernel::alloc::AllocError;
+
+/// The key types a table may name (`:<size>:<type>:<description>`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum KeyType {
+    /// `logon`: readable by the kernel only.
+    Logon,
+    /// `user`.
+    User,
+}
+
+/// Reads the payload of key `description` of `ty` from the caller's keyrings into `out`,
+/// which must be exactly the payload's size (`crypt_set_keyring_key`'s `set_key_user`).
+pub(crate) fn read_user_key(ty: KeyType, description: &CStr, out: &mut [u8]) -> Result {
+    let kt = match ty {
+        // SAFETY: The key types are statics of the kernel; only their address is taken.
+        KeyType::Logon => unsafe { &raw mut bindings::key_type_logon },
+        // SAFETY: As above.
+        KeyType::User => unsafe { &raw mut bindings::key_type_user },
+    };
+    // SAFETY: `kt` is a registered key type and `description` a C string.
+    let key = kernel::error::from_err_ptr(unsafe {
+        bindings::request_key(kt, description.as_char_ptr())
+    })?;
+    // SAFETY: `key` is a valid key we hold a reference on; its payload is read under the
+    // semaphore, as `user_key_payload_locked` requires.
+    let result = unsafe {
+        bindings::down_read(&raw mut (*key).sem);
+        let ukp = bindings::user_key_payload_locked(key);
+        let r = if ukp.is_null() {
+            Err(EKEYREVOKED)
+        } else if usize::from((*ukp).datalen) != out.len() {
+            Err(EINVAL)
+        } else {
+            core::ptr::copy_nonoverlapping(
+                (*ukp).data.as_ptr().cast::<u8>(),
+                out.as_mut_ptr(),
+                out.len(),
+            );
+            Ok(())
+        };
+        bindings::up_read(&raw mut (*key).sem);
+        bindings::key_put(key);
+        r
+    };
+    result
+}

@@ -16,6 +16,8 @@
 #include <linux/scatterlist.h>
 #include <crypto/skcipher.h>
 #include <linux/string.h>
+#include <linux/key.h>
+#include <keys/user-type.h>
 
 /* Module parameters. */
 
@@ -180,4 +182,14 @@ unsigned int dmc_helper_param_max_fragment_pages(void)
 unsigned int dmc_helper_num_online_cpus(void)
 {
 	return num_online_cpus();
+}
+
+struct key *dmc_helper_request_key(struct key_type *type, const char *description)
+{
+	return request_key(type, description, NULL);
+}
+
+const struct user_key_payload *dmc_helper_user_key_payload_locked(const struct key *key)
+{
+	return user_key_payload_locked(key);
 }

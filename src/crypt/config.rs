@@ -40,7 +40,11 @@ use crate::{
         StatusWriter,
         Target, //
     },
-    keys::SecretBuf,
+    keys::{
+        read_user_key,
+        KeyType,
+        SecretBuf, //
+    },
     params,
     workqueue::{
         OwnedQueue,
@@ -72,8 +76,10 @@ static WORKQUEUE_ID: Atomic<u32> = Atomic::new(0);
 pub(crate) struct CryptConfig {
     /// The cipher argument, verbatim (echoed by `status`).
     cipher_string: KVec<u8>,
-    /// The key (`cc->key`).
+    /// The key (`cc->key`); zeroed when it came from a keyring.
     key: SecretBuf,
+    /// `<type>:<description>` of a keyring key (`cc->key_string`).
+    key_string: Option<KVec<u8>>,
     /// One transform per key part (`tfms_count`), selected by sector.
     pub(super) tfms: KVec<Tfm>,
     pub(super) iv: IvChoice,
@@ -114,6 +120,7 @@ struct Cipher {
     cipher_string: KVec<u8>,
     tfms: KVec<Tfm>,
     iv: IvChoice,
+    key_string: Option<KVec<u8>>,
 }
 
 impl CryptConfig {
@@ -160,10 +167,17 @@ impl CryptConfig {
 
         // `crypt_set_key`: decode, set on every transform, then wipe the argument.
         let set = Self::set_key(args, key, &tfms, &iv, spec.tfms_count);
+        let set = set.map(|key_string| {
+            // A keyring key lives on in the transforms only.
+            if key_string.is_some() {
+                key.wipe();
+            }
+            key_string
+        });
         if args.get(1).is_some_and(|k| !k.is_empty()) {
             args.wipe(1, b'0');
         }
-        set.map_err(|e| CtrError::new(c"Error decoding and setting key", e))?;
+        let key_string = set.map_err(|e| CtrError::new(c"Error decoding and setting key", e))?;
 
         // The IV generators' constructors.
         match iv.mode {
@@ -182,25 +196,31 @@ impl CryptConfig {
             cipher_string,
             tfms,
             iv,
+            key_string,
         })
     }
 
+    /// `crypt_set_key`: the key into `key` and the transforms. Returns the key string of a
+    /// keyring key.
     fn set_key(
         args: &dm::Args,
         key: &mut SecretBuf,
         tfms: &[Tfm],
         iv: &IvChoice,
         tfms_count: u32,
-    ) -> Result {
+    ) -> Result<Option<KVec<u8>>> {
         let arg = args.get(1).unwrap_or_default();
         let (key_size, form) = table::key_size(arg).map_err(|_| EINVAL)?;
         if key_size == 0 && arg != b"-" {
             return Err(EINVAL);
         }
+        let mut key_string = None;
         match form {
-            KeyArg::Keyring(_) => {
-                pr_warn!("keyring keys are not implemented yet\n");
-                return Err(EINVAL);
+            KeyArg::Keyring(spec) => {
+                // `spec` is `<type>:<description>`, the tail of the NUL-terminated argument.
+                let full = args.get_c_str(1).ok_or(EINVAL)?.to_bytes_with_nul();
+                let desc_c = &full[full.len() - 1 - spec.len()..];
+                key_string = Some(Self::read_keyring_key(spec, desc_c, key.as_mut_slice())?);
             }
             KeyArg::Hex(hex) => {
                 if !hex2bin(key.as_mut_slice(), hex) {
@@ -219,11 +239,40 @@ impl CryptConfig {
                 result = Err(e);
             }
         }
-        result
+        result.map(|()| key_string)
+    }
+
+    /// `crypt_set_keyring_key`: reads key `<type>:<description>` into `out`. `spec_c` is
+    /// `spec` with its NUL.
+    fn read_keyring_key(spec: &[u8], spec_c: &[u8], out: &mut [u8]) -> Result<KVec<u8>> {
+        if spec.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b) {
+            pr_err!("whitespace chars not allowed in key string\n");
+            return Err(EINVAL);
+        }
+        let colon = spec.iter().position(|&c| c == b':').ok_or(EINVAL)?;
+        if colon == 0 || colon + 1 == spec.len() {
+            return Err(EINVAL);
+        }
+        let ty = match &spec[..colon] {
+            b"logon" => KeyType::Logon,
+            b"user" => KeyType::User,
+            _ => {
+                pr_warn!("only logon and user keys are implemented yet\n");
+                return Err(EINVAL);
+            }
+        };
+        let desc = CStr::from_bytes_with_nul(&spec_c[colon + 1..]).map_err(|_| EINVAL)?;
+        let mut key_string = KVec::new();
+        key_string.extend_from_slice(spec, GFP_KERNEL)?;
+        read_user_key(ty, desc, out)?;
+        Ok(key_string)
     }
 
     /// The workqueues (`kcryptd_io-<dev>-<id>`, `kcryptd-<dev>-<id>`) with dm-crypt's flags.
-    fn queues(target: &Target, features: &FeatureArgs) -> Result<(OwnedQueue, OwnedQueue), CtrError> {
+    fn queues(
+        target: &Target,
+        features: &FeatureArgs,
+    ) -> Result<(OwnedQueue, OwnedQueue), CtrError> {
         let id = WORKQUEUE_ID.fetch_add(1, Relaxed) + 1;
         let mut common = WqFlags::MEM_RECLAIM.with(WqFlags::SYSFS);
         if features.high_priority {
@@ -231,13 +280,22 @@ impl CryptConfig {
         }
         let dev = target.device_name();
         let io_err = CtrError::new(c"Couldn't create kcryptd io queue", ENOMEM);
-        let name = CString::try_from_fmt(format_args!("kcryptd_io-{}-{}", dev.to_str().unwrap_or("?"), id))
-            .map_err(|_| io_err)?;
-        let io_queue = OwnedQueue::new(&name, common.with(WqFlags::PERCPU), 1).map_err(|_| io_err)?;
+        let name = CString::try_from_fmt(format_args!(
+            "kcryptd_io-{}-{}",
+            dev.to_str().unwrap_or("?"),
+            id
+        ))
+        .map_err(|_| io_err)?;
+        let io_queue =
+            OwnedQueue::new(&name, common.with(WqFlags::PERCPU), 1).map_err(|_| io_err)?;
 
         let crypt_err = CtrError::new(c"Couldn't create kcryptd queue", ENOMEM);
-        let name = CString::try_from_fmt(format_args!("kcryptd-{}-{}", dev.to_str().unwrap_or("?"), id))
-            .map_err(|_| crypt_err)?;
+        let name = CString::try_from_fmt(format_args!(
+            "kcryptd-{}-{}",
+            dev.to_str().unwrap_or("?"),
+            id
+        ))
+        .map_err(|_| crypt_err)?;
         let crypt_queue = if features.same_cpu_crypt {
             OwnedQueue::new(
                 &name,
@@ -263,7 +321,11 @@ impl CryptConfig {
         } else {
             params::max_read_size()
         };
-        let mut val = if param == 0 { DEFAULT } else { param.min(DEFAULT) };
+        let mut val = if param == 0 {
+            DEFAULT
+        } else {
+            param.min(DEFAULT)
+        };
         if write {
             val = val.min(BIO_MAX_VECS * kernel::page::PAGE_SIZE as u32);
         }
@@ -337,6 +399,7 @@ impl dm::Operations for CryptConfig {
             try_pin_init!(Self {
                 cipher_string: cipher.cipher_string,
                 key,
+                key_string: cipher.key_string,
                 tfms: cipher.tfms,
                 iv: cipher.iv,
                 iv_offset,
@@ -382,7 +445,9 @@ impl CryptConfig {
     /// `STATUSTYPE_TABLE`: the table line as upstream prints it.
     fn status_table(&self, w: &mut StatusWriter) -> core::fmt::Result {
         write!(w, "{} ", table::Bytes(&self.cipher_string))?;
-        if self.key.as_slice().is_empty() {
+        if let Some(ks) = &self.key_string {
+            write!(w, ":{}:{}", self.key.as_slice().len(), table::Bytes(ks))?;
+        } else if self.key.as_slice().is_empty() {
             w.write_char('-')?;
         } else {
             for b in self.key.as_slice() {

@@ -174,7 +174,11 @@ fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &OwnedQueue) {
 }
 
 /// `crypt_map`.
-pub(super) fn map(cfg: &CryptConfig, target: &Target, mut bio: MapBio<'_, CryptConfig>) -> MapResult {
+pub(super) fn map(
+    cfg: &CryptConfig,
+    target: &Target,
+    mut bio: MapBio<'_, CryptConfig>,
+) -> MapResult {
     let b = bio.bio();
     if b.is_preflush() || b.is_discard() {
         let sectors = b.size() >> 9;
@@ -245,7 +249,10 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
 
     while iter.size() > 0 {
         let want = iter.size().div_ceil(page).min(max_pages);
-        let Some(mut bio) = cfg.bs.alloc_bio(bdev, want as u16, base.base_bio(), Gfp::NOIO) else {
+        let Some(mut bio) = cfg
+            .bs
+            .alloc_bio(bdev, want as u16, base.base_bio(), Gfp::NOIO)
+        else {
             set_error(&base, BlkStatus::IOERR);
             return;
         };
@@ -256,7 +263,10 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
             let gfp = if i == 0 {
                 Gfp::NOIO
             } else {
-                Gfp::NOWAIT.with(Gfp::NOWARN).with(Gfp::NORETRY).with(Gfp::NOMEMALLOC)
+                Gfp::NOWAIT
+                    .with(Gfp::NOWARN)
+                    .with(Gfp::NORETRY)
+                    .with(Gfp::NOMEMALLOC)
             };
             let Some(p) = cfg.bs.alloc_page(gfp) else {
                 break;
@@ -335,7 +345,16 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool) {
         }
         let tfm = &cfg.tfms[(cc_sector & tfm_mask) as usize];
         data.pending.fetch_add(1, Relaxed);
-        match Io::crypt(&io, tfm, Gfp::NOIO, &ivbuf[..iv_size], &input, output.as_ref(), ss, encrypt) {
+        match Io::crypt(
+            &io,
+            tfm,
+            Gfp::NOIO,
+            &ivbuf[..iv_size],
+            &input,
+            output.as_ref(),
+            ss,
+            encrypt,
+        ) {
             Some(Crypted::Pending) => {}
             Some(Crypted::Done(result)) => {
                 if result.is_err() {

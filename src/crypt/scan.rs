@@ -67,8 +67,8 @@ pub(crate) fn hex2bin(dst: &mut [u8], src: &[u8]) -> bool {
     if src.len() < 2 * dst.len() {
         return false;
     }
-    for (out, pair) in dst.iter_mut().zip(src.chunks_exact(2)) {
-        match (hex_digit(pair[0]), hex_digit(pair[1])) {
+    for (i, out) in dst.iter_mut().enumerate() {
+        match (hex_digit(src[2 * i]), hex_digit(src[2 * i + 1])) {
             (Some(hi), Some(lo)) => *out = (hi << 4) | lo,
             _ => return false,
         }

@@ -30,5 +30,5 @@ echo 1 >$frag
 run fragments aes-xts-plain64
 run fragments-cryptd "capi:cryptd(xts-aes-aesni)-plain64"
 echo 0 >$frag
-dmesg | grep -qi -e 'BUG' -e 'WARNING' -e 'Oops' && fail "kernel warnings: $(dmesg | tail)"
+dmesg | grep -q -e 'BUG:' -e 'WARNING:' -e 'Oops' && fail "kernel warnings: $(dmesg | tail)"
 exit 0

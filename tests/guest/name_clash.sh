@@ -14,7 +14,7 @@ log "insmod: $(cat /tmp/insmod.err)"
 grep -q 'File exists\|Device or resource busy' /tmp/insmod.err || fail "unexpected insmod error"
 dmesg | grep -q 'dm_crypt_rs: target "crypt" is already registered by another module' ||
     fail "no clear message in dmesg: $(dmesg | tail -n 5)"
-dmesg | grep -qi -e 'Oops' -e 'BUG' -e 'WARNING' && fail "kernel warning: $(dmesg | tail -n 20)"
+dmesg | grep -q -e 'Oops' -e 'BUG:' -e 'WARNING:' && fail "kernel warning: $(dmesg | tail -n 20)"
 module_loaded dm_crypt_rs && fail "dm_crypt_rs half-loaded"
 
 # The C target is untouched and still the one registered as crypt.
