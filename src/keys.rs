@@ -57,11 +57,10 @@ pub(crate) enum KeyType {
 /// Reads the payload of key `description` of `ty` from the caller's keyrings into `out`,
 /// which must be exactly the payload's size (`crypt_set_keyring_key`'s `set_key_user`).
 pub(crate) fn read_user_key(ty: KeyType, description: &CStr, out: &mut [u8]) -> Result {
+    // Only the address of the kernel's key type statics is taken.
     let kt = match ty {
-        // SAFETY: The key types are statics of the kernel; only their address is taken.
-        KeyType::Logon => unsafe { &raw mut bindings::key_type_logon },
-        // SAFETY: As above.
-        KeyType::User => unsafe { &raw mut bindings::key_type_user },
+        KeyType::Logon => &raw mut bindings::key_type_logon,
+        KeyType::User => &raw mut bindings::key_type_user,
     };
     // SAFETY: `kt` is a registered key type and `description` a C string.
     let key = kernel::error::from_err_ptr(unsafe {
@@ -69,7 +68,7 @@ pub(crate) fn read_user_key(ty: KeyType, description: &CStr, out: &mut [u8]) -> 
     })?;
     // SAFETY: `key` is a valid key we hold a reference on; its payload is read under the
     // semaphore, as `user_key_payload_locked` requires.
-    let result = unsafe {
+    unsafe {
         bindings::down_read(&raw mut (*key).sem);
         let ukp = bindings::user_key_payload_locked(key);
         let r = if ukp.is_null() {
@@ -87,6 +86,5 @@ pub(crate) fn read_user_key(ty: KeyType, description: &CStr, out: &mut [u8]) -> 
         bindings::up_read(&raw mut (*key).sem);
         bindings::key_put(key);
         r
-    };
-    result
+    }
 }

@@ -167,12 +167,11 @@ impl CryptConfig {
 
         // `crypt_set_key`: decode, set on every transform, then wipe the argument.
         let set = Self::set_key(args, key, &tfms, &iv, spec.tfms_count);
-        let set = set.map(|key_string| {
+        let set = set.inspect(|key_string| {
             // A keyring key lives on in the transforms only.
             if key_string.is_some() {
                 key.wipe();
             }
-            key_string
         });
         if args.get(1).is_some_and(|k| !k.is_empty()) {
             args.wipe(1, b'0');

@@ -278,6 +278,7 @@ impl<T: IoOps> Io<T> {
     /// Both ranges must lie within one page each. Returns `None` if no request could be had
     /// (`gfp` cannot sleep), [`Crypted::Done`] if the cipher finished synchronously, and
     /// [`Crypted::Pending`] if [`IoOps::crypt_done`] will be called.
+    #[expect(clippy::too_many_arguments, reason = "one per field of the C request")]
     pub(crate) fn crypt(
         this: &ARef<Self>,
         tfm: &Tfm,
