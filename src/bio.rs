@@ -5,8 +5,6 @@
 //!
 //! C header: [`include/linux/bio.h`](srctree/include/linux/bio.h)
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use crate::{
     bindings,
     gfp::Gfp,
@@ -37,8 +35,6 @@ impl BlkStatus {
     pub(crate) const IOERR: Self = Self(bindings::BLK_STS_IOERR);
     /// `BLK_STS_RESOURCE`.
     pub(crate) const RESOURCE: Self = Self(bindings::BLK_STS_RESOURCE);
-    /// `BLK_STS_PROTECTION` (an integrity failure).
-    pub(crate) const PROTECTION: Self = Self(bindings::BLK_STS_PROTECTION);
 
     /// Whether this is success.
     pub(crate) fn is_ok(self) -> bool {
@@ -357,12 +353,6 @@ pub(crate) struct OwnedBio {
 unsafe impl Send for OwnedBio {}
 
 impl OwnedBio {
-    /// The bio.
-    pub(crate) fn bio(&self) -> &Bio {
-        // SAFETY: By the type invariant the bio is valid while `self` lives.
-        unsafe { Bio::from_raw(self.bio.as_ptr()) }
-    }
-
     /// The bio, mutably.
     pub(crate) fn bio_mut(&mut self) -> &mut Bio {
         // SAFETY: By the type invariant the bio is valid and ours.

@@ -10,10 +10,8 @@
 mod config;
 mod io;
 // Pure logic, also built and tested on the host (`src/host.rs`).
-#[allow(dead_code, reason = "IV generation comes with the I/O path (issue 3)")]
 mod iv;
 mod scan;
-#[allow(dead_code, reason = "sector_shift comes with the I/O path (issue 3)")]
 mod table;
 
 pub(crate) use config::CryptConfig;

@@ -4,8 +4,6 @@
 //!
 //! C header: [`include/linux/gfp_types.h`](srctree/include/linux/gfp_types.h)
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use crate::bindings;
 
 /// A set of `gfp_t` allocation flags.
@@ -17,8 +15,6 @@ impl Gfp {
     pub(crate) const NOIO: Self = Self(bindings::GFP_NOIO);
     /// `GFP_NOWAIT`: never sleeps (for `map` and completion contexts).
     pub(crate) const NOWAIT: Self = Self(bindings::GFP_NOWAIT);
-    /// `GFP_KERNEL`: the constructor's context.
-    pub(crate) const KERNEL: Self = Self(bindings::GFP_KERNEL);
     /// `__GFP_NORETRY`: fail rather than retry hard.
     pub(crate) const NORETRY: Self = Self(bindings::__GFP_NORETRY);
     /// `__GFP_NOWARN`: no allocation failure warning.

@@ -2,8 +2,6 @@
 
 //! Key material: buffers that are wiped (`memzero_explicit`) when dropped.
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use crate::bindings;
 use kernel::prelude::*;
 

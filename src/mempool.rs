@@ -10,8 +10,6 @@
 //!
 //! C header: [`include/linux/mempool.h`](srctree/include/linux/mempool.h)
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use crate::{
     bindings,
     gfp::Gfp, //

@@ -8,8 +8,6 @@
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use crate::bindings;
 use core::ptr::NonNull;
 use kernel::{

@@ -9,8 +9,6 @@
 //! finished synchronously; otherwise the transform owns it until it calls
 //! [`RequestContext::complete`], possibly in interrupt context.
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use crate::{
     bindings,
     gfp::Gfp,
@@ -225,11 +223,6 @@ impl<C: RequestContext> RequestBox<C> {
     /// The caller's context.
     pub(crate) fn ctx(&self) -> &C {
         &self.el.ctx
-    }
-
-    /// The caller's context, mutably.
-    pub(crate) fn ctx_mut(&mut self) -> &mut C {
-        &mut self.el.ctx
     }
 
     /// The IV buffer ([`MAX_IV_SIZE`] bytes; the transform reads its `iv_size`).

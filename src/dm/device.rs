@@ -2,8 +2,6 @@
 
 //! Underlying devices of a target (`struct dm_dev`) and the queue limits it stacks on them.
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use super::Target;
 use crate::{
     bindings,
@@ -116,11 +114,6 @@ impl<'a> QueueLimits<'a> {
     pub(crate) fn cap_atomic_write(&mut self, bytes: u32) {
         self.limits.atomic_write_hw_unit_max = self.limits.atomic_write_hw_unit_max.min(bytes);
         self.limits.atomic_write_hw_max = self.limits.atomic_write_hw_max.min(bytes);
-    }
-
-    /// Caps the largest request at `sectors`.
-    pub(crate) fn cap_max_hw_sectors(&mut self, sectors: u32) {
-        self.limits.max_hw_sectors = self.limits.max_hw_sectors.min(sectors);
     }
 }
 

@@ -13,8 +13,6 @@
 //! destroys a target only after all its bios have completed, every `Io` can lend out the
 //! target's private data ([`Io::config`]).
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use super::target::MapBio;
 use crate::{
     bindings,

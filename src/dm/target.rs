@@ -2,8 +2,6 @@
 
 //! The target operations trait and the `struct dm_target` wrapper.
 
-#![allow(dead_code, reason = "the I/O path (issue 3) is being built on this")]
-
 use super::{
     device::{
         DeviceVisitor,
@@ -58,8 +56,6 @@ pub(crate) enum MapResult {
     Submitted,
     /// The bio was remapped; dm core submits it (`DM_MAPIO_REMAPPED`).
     Remapped,
-    /// Retry later (`DM_MAPIO_REQUEUE`).
-    Requeue,
     /// Fail the bio with an I/O error (`DM_MAPIO_KILL`).
     Kill,
 }
@@ -69,7 +65,6 @@ impl MapResult {
         (match self {
             Self::Submitted => bindings::DM_MAPIO_SUBMITTED,
             Self::Remapped => bindings::DM_MAPIO_REMAPPED,
-            Self::Requeue => bindings::DM_MAPIO_REQUEUE,
             Self::Kill => bindings::DM_MAPIO_KILL,
         }) as c_int
     }
