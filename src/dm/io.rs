@@ -480,6 +480,7 @@ impl<T: IoOps> RequestContext for IoReq<T> {
     }
 
     fn backlog_started(&self) {
-        // Requests are not throttled on the backlog: the request pool bounds them.
+        // Not throttled on the backlog (dm-crypt waits here): an I/O issues at most one
+        // request per sector of a bio no larger than the split size.
     }
 }
