@@ -188,16 +188,6 @@ pub(crate) struct Segment {
     pub(crate) len: u32,
 }
 
-impl Segment {
-    /// The first `len` bytes of this segment.
-    pub(crate) fn prefix(self, len: u32) -> Self {
-        Self {
-            len: self.len.min(len),
-            ..self
-        }
-    }
-}
-
 /// A block device (borrowed from a `dm_dev` that holds it open).
 ///
 /// # Invariants

@@ -32,9 +32,3 @@ pub(crate) fn max_fragment_pages() -> u32 {
     // SAFETY: The helper only reads the parameter.
     unsafe { bindings::param_max_fragment_pages() }
 }
-
-/// The number of online CPUs.
-pub(crate) fn num_online_cpus() -> u32 {
-    // SAFETY: The helper only reads the CPU mask weight.
-    unsafe { bindings::num_online_cpus() }
-}

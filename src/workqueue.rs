@@ -78,3 +78,9 @@ impl Drop for OwnedQueue {
         unsafe { bindings::destroy_workqueue(self.wq.as_ptr()) };
     }
 }
+
+/// The number of online CPUs (the `max_active` of an unbound queue that uses them all).
+pub(crate) fn num_online_cpus() -> u32 {
+    // SAFETY: The helper only reads the CPU mask weight.
+    unsafe { bindings::num_online_cpus() }
+}

@@ -47,6 +47,7 @@ use crate::{
     },
     params,
     workqueue::{
+        num_online_cpus,
         OwnedQueue,
         WqFlags, //
     },
@@ -305,7 +306,7 @@ impl CryptConfig {
             OwnedQueue::new(
                 &name,
                 common.with(WqFlags::UNBOUND),
-                params::num_online_cpus() as i32,
+                num_online_cpus() as i32,
             )
         }
         .map_err(|_| crypt_err)?;

@@ -303,7 +303,7 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
             frag
         };
         // A fragment's bio covers exactly its part.
-        trim_bio(&mut bio, bytes);
+        bio.set_size(bytes);
         if unit.set_out_bio(bio).is_err() {
             set_error(&base, BlkStatus::IOERR);
             return;
@@ -313,11 +313,6 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
         sector += u64::from(bytes >> 9);
         first = false;
     }
-}
-
-/// Makes the bio's size exactly `bytes` (its pages may hold more after rounding to sectors).
-fn trim_bio(bio: &mut OwnedBio, bytes: u32) {
-    bio.set_size(bytes);
 }
 
 /// `crypt_convert`: issues one cipher request per sector of the unit; the last completion

@@ -297,7 +297,8 @@ impl<T: IoOps> Io<T> {
         // while `inflight` is raised.
         this.inflight.add(1, Relaxed);
         core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
-        let src = input.segment(this.base_bio()).map(|s| s.prefix(len));
+        // Each range must hold `len` bytes within its page.
+        let src = input.segment(this.base_bio()).filter(|s| s.len >= len);
         let dst = match output {
             None => src,
             Some(out) => {
@@ -305,7 +306,7 @@ impl<T: IoOps> Io<T> {
                 // SAFETY: A non-null `out_bio` is a valid bio owned by `self`, which cannot be
                 // taken while `inflight` is raised.
                 let bio = (!raw.is_null()).then(|| unsafe { Bio::from_raw(raw) });
-                bio.and_then(|b| out.segment(b)).map(|s| s.prefix(len))
+                bio.and_then(|b| out.segment(b)).filter(|s| s.len >= len)
             }
         };
         let (Some(src), Some(dst)) = (src, dst) else {
@@ -313,11 +314,6 @@ impl<T: IoOps> Io<T> {
             this.inflight.fetch_sub(1, Release);
             return Some(Crypted::Done(Err(EIO)));
         };
-        if src.len < len || dst.len < len {
-            pool.free(req);
-            this.inflight.fetch_sub(1, Release);
-            return Some(Crypted::Done(Err(EIO)));
-        }
         let src = SgEntry {
             page: src.page,
             offset: src.offset,

@@ -103,50 +103,46 @@ impl Target {
         self.0.get()
     }
 
-    fn raw(&self) -> *mut bindings::dm_target {
-        self.0.get()
-    }
-
     /// The first sector of the target in the mapped device (`ti->begin`).
     pub(crate) fn begin(&self) -> u64 {
         // SAFETY: The `dm_target` is valid (type invariant); `begin` is fixed after creation.
-        unsafe { (*self.raw()).begin }
+        unsafe { (*self.as_raw()).begin }
     }
 
     /// The length of the target in 512-byte sectors (`ti->len`).
     pub(crate) fn len(&self) -> u64 {
         // SAFETY: The `dm_target` is valid (type invariant); `len` is fixed after creation.
-        unsafe { (*self.raw()).len }
+        unsafe { (*self.as_raw()).len }
     }
 
     /// Sets how many zero-length flush bios `map` receives per flush (`ti->num_flush_bios`).
     pub(crate) fn set_num_flush_bios(&mut self, n: u32) {
         // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
-        unsafe { (*self.raw()).num_flush_bios = n };
+        unsafe { (*self.as_raw()).num_flush_bios = n };
     }
 
     /// Sets how many discard bios `map` receives per discard (`ti->num_discard_bios`).
     pub(crate) fn set_num_discard_bios(&mut self, n: u32) {
         // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
-        unsafe { (*self.raw()).num_discard_bios = n };
+        unsafe { (*self.as_raw()).num_discard_bios = n };
     }
 
     /// Marks the target as limiting in-flight swap bios (`ti->limit_swap_bios`).
     pub(crate) fn set_limit_swap_bios(&mut self) {
         // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
-        unsafe { (*self.raw()).set_limit_swap_bios(true) };
+        unsafe { (*self.as_raw()).set_limit_swap_bios(true) };
     }
 
     /// Accounts remapped I/O to the mapped device (`ti->accounts_remapped_io`).
     pub(crate) fn set_accounts_remapped_io(&mut self) {
         // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
-        unsafe { (*self.raw()).set_accounts_remapped_io(true) };
+        unsafe { (*self.as_raw()).set_accounts_remapped_io(true) };
     }
 
     /// The name of the mapped device the table belongs to (`dm-N`).
     pub(crate) fn device_name(&self) -> &CStr {
         // SAFETY: The target and its table are valid; the name lives as long as the table.
-        unsafe { CStr::from_char_ptr(bindings::dm_table_device_name((*self.raw()).table)) }
+        unsafe { CStr::from_char_ptr(bindings::dm_table_device_name((*self.as_raw()).table)) }
     }
 }
 
