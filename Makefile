@@ -11,7 +11,7 @@ SCRIPT ?=
 WITH ?=
 
 .PHONY: all module kernel kernel-debug check fmt clippy test test-host test-guest test-debug \
-	run shell vm-exec clean help provision
+	run shell vm-exec clean help provision bench
 
 all: module
 
@@ -21,6 +21,7 @@ help:
 	@echo 'make test       host tests (cargo test) and the guest suite; "N passed, N failed"'
 	@echo 'make test-guest TESTS="name ..."  only some guest tests'
 	@echo 'make test-debug the guest suite on the debug kernel flavour'
+	@echo 'make bench      dm-crypt-rs vs the C target in one guest boot (BENCH_QUICK=1: a few minutes)'
 	@echo 'make check      rustfmt (kernel settings) and clippy (CLIPPY=1)'
 	@echo 'make kernel     build the test kernel (make kernel-debug: the debug flavour)'
 	@echo 'make vm-exec SCRIPT=path [WITH=dir]  run a host script in the guest'
@@ -59,6 +60,9 @@ test-debug:
 
 run:
 	scripts/run-main.sh
+
+bench:
+	scripts/bench.sh
 
 shell:
 	scripts/vm --shell

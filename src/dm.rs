@@ -27,7 +27,8 @@ pub(crate) use io::{
     Io,
     IoOps,
     IoPool,
-    IoReq, //
+    IoReq,
+    RequestSlot, //
 };
 pub(crate) use registration::Registration;
 pub(crate) use status::{

@@ -13,6 +13,7 @@
 
 mod bindings;
 mod bio;
+mod context;
 mod crypt;
 mod crypto;
 mod dm;

@@ -15,6 +15,8 @@ impl Gfp {
     pub(crate) const NOIO: Self = Self(bindings::GFP_NOIO);
     /// `GFP_NOWAIT`: never sleeps (for `map` and completion contexts).
     pub(crate) const NOWAIT: Self = Self(bindings::GFP_NOWAIT);
+    /// `GFP_ATOMIC`: never sleeps, may use the atomic reserves (interrupt context).
+    pub(crate) const ATOMIC: Self = Self(bindings::GFP_ATOMIC);
     /// `__GFP_NORETRY`: fail rather than retry hard.
     pub(crate) const NORETRY: Self = Self(bindings::__GFP_NORETRY);
     /// `__GFP_NOWARN`: no allocation failure warning.

@@ -19,6 +19,7 @@
 /* Macros bindgen cannot evaluate, exported as constants. */
 const gfp_t DMC_CONST_HELPER_GFP_NOIO = GFP_NOIO;
 const gfp_t DMC_CONST_HELPER_GFP_NOWAIT = GFP_NOWAIT;
+const gfp_t DMC_CONST_HELPER_GFP_ATOMIC = GFP_ATOMIC;
 const gfp_t DMC_CONST_HELPER___GFP_NORETRY = __GFP_NORETRY;
 const gfp_t DMC_CONST_HELPER___GFP_NOWARN = __GFP_NOWARN;
 const gfp_t DMC_CONST_HELPER___GFP_NOMEMALLOC = __GFP_NOMEMALLOC;

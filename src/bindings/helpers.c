@@ -31,7 +31,29 @@ const char *dmc_helper_param_target_name(void)
 	return target_name;
 }
 
+/* Execution context (macros). */
+
+bool dmc_helper_in_hardirq(void)
+{
+	return in_hardirq();
+}
+
+bool dmc_helper_in_interrupt(void)
+{
+	return in_interrupt();
+}
+
+bool dmc_helper_irqs_disabled(void)
+{
+	return irqs_disabled();
+}
+
 /* Crypto: skcipher inlines. */
+
+bool dmc_helper_crypto_skcipher_is_async(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_alg_common(tfm)->base.cra_flags & CRYPTO_ALG_ASYNC;
+}
 
 void dmc_helper_crypto_free_skcipher(struct crypto_skcipher *tfm)
 {

@@ -83,6 +83,9 @@ pub(crate) struct CryptConfig {
     key_string: Option<KVec<u8>>,
     /// One transform per key part (`tfms_count`), selected by sector.
     pub(super) tfms: KVec<Tfm>,
+    /// Whether the cipher may complete asynchronously; only a synchronous one is run inline
+    /// (`no_read_workqueue`, `no_write_workqueue`), where one request serves a whole bio.
+    pub(super) async_cipher: bool,
     pub(super) iv: IvChoice,
     pub(super) iv_offset: u64,
     pub(super) features: FeatureArgs,
@@ -400,6 +403,7 @@ impl dm::Operations for CryptConfig {
                 cipher_string: cipher.cipher_string,
                 key,
                 key_string: cipher.key_string,
+                async_cipher: cipher.tfms.iter().any(Tfm::is_async),
                 tfms: cipher.tfms,
                 iv: cipher.iv,
                 iv_offset,

@@ -25,6 +25,7 @@ use crate::{
         BvecIter,
         OwnedBio, //
     },
+    context,
     crypto::skcipher::MAX_IV_SIZE,
     dm::{
         Crypted,
@@ -33,11 +34,11 @@ use crate::{
         IoReq,
         MapBio,
         MapResult,
+        RequestSlot,
         Target, //
     },
     gfp::Gfp,
     params,
-    workqueue::OwnedQueue,
 };
 use kernel::{
     page::PAGE_SIZE,
@@ -49,6 +50,10 @@ use kernel::{
             Full,
             Relaxed, //
         },
+    },
+    workqueue::{
+        self,
+        Queue, //
     },
 };
 
@@ -124,7 +129,7 @@ impl IoOps for CryptIo {
     fn run(io: ARef<Io<Self>>) {
         match io.data().phase() {
             Phase::ReadSubmit => submit_read(io, Gfp::NOIO),
-            Phase::ReadDecrypt => convert(io, false),
+            Phase::ReadDecrypt => read_decrypt(io),
             Phase::WriteEncrypt => write_encrypt(io),
             Phase::WriteSubmit => submit_write(io),
         }
@@ -140,7 +145,7 @@ impl IoOps for CryptIo {
         }
         if io.data().phase() == Phase::ReadSubmit {
             io.data().set_phase(Phase::ReadDecrypt);
-            queue(io, |cfg| &cfg.crypt_queue);
+            queue_crypt(io, false);
         }
     }
 
@@ -163,13 +168,36 @@ impl IoOps for CryptIo {
     }
 }
 
-/// Queues the I/O's work on one of the target's workqueues.
-fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &OwnedQueue) {
+/// Queues the I/O's work on `which` of the target's workqueues (or the system's).
+fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
     // The extra reference keeps the target (and the queue) alive across the call.
     let keep = io.clone();
-    if let Err(io) = which(keep.config()).queue().enqueue(io) {
+    if let Err(io) = which(keep.config()).enqueue(io) {
         // Already queued: a bug, not a reason to hang the bio.
         set_error(&io, BlkStatus::IOERR);
+    }
+}
+
+/// `kcryptd_queue_crypt`: the I/O's encryption or decryption goes to `kcryptd`, unless the
+/// table asks for it inline (`no_write_workqueue`, `no_read_workqueue`) and the cipher is
+/// synchronous. Inline work runs here and now, except in hard interrupt context or with
+/// interrupts off (a completion run from the idle thread): reads then go to the system BH
+/// workqueue, as upstream, and writes to `kcryptd`, since encryption allocates pages.
+fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
+    let cfg = io.config();
+    let inline = if write {
+        cfg.features.no_write_workqueue
+    } else {
+        cfg.features.no_read_workqueue
+    };
+    if !inline || cfg.async_cipher {
+        queue(io, |cfg| cfg.crypt_queue.queue());
+    } else if !context::in_hardirq() && !context::irqs_disabled() {
+        CryptIo::run(io);
+    } else if write {
+        queue(io, |cfg| cfg.crypt_queue.queue());
+    } else {
+        queue(io, |_| workqueue::system_bh());
     }
 }
 
@@ -208,7 +236,7 @@ pub(super) fn map(
     let iter = b.iter();
     if write {
         let io = bio.start_io(cfg, CryptIo::new(sector, iter, Phase::WriteEncrypt));
-        queue(io, |cfg| &cfg.crypt_queue);
+        queue_crypt(io, true);
     } else {
         let io = bio.start_io(cfg, CryptIo::new(sector, iter, Phase::ReadSubmit));
         submit_read(io, Gfp::NOWAIT);
@@ -223,7 +251,7 @@ fn submit_read(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         if gfp.may_sleep() {
             set_error(&io, BlkStatus::RESOURCE);
         } else {
-            queue(io, |cfg| &cfg.io_queue);
+            queue(io, |cfg| cfg.io_queue.queue());
         }
         return;
     };
@@ -308,16 +336,27 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
             set_error(&base, BlkStatus::IOERR);
             return;
         }
-        convert(unit, true);
+        convert(unit, true, Gfp::NOIO);
         iter.advance(base.base_bio(), bytes);
         sector += u64::from(bytes >> 9);
         first = false;
     }
 }
 
-/// `crypt_convert`: issues one cipher request per sector of the unit; the last completion
-/// finishes the unit (see [`convert_done`]).
-fn convert(io: ARef<Io<CryptIo>>, encrypt: bool) {
+/// `kcryptd_crypt_read_convert`: decrypts a read in place; inline in interrupt context the
+/// request must come without sleeping.
+fn read_decrypt(io: ARef<Io<CryptIo>>) {
+    let gfp = if context::in_interrupt() {
+        Gfp::ATOMIC
+    } else {
+        Gfp::NOIO
+    };
+    convert(io, false, gfp);
+}
+
+/// `crypt_convert`: one cipher request per sector of the unit, `gfp` for the requests; the
+/// last completion finishes the unit (see [`convert_done`]).
+fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
     let cfg = io.config();
     let data = io.data();
     let ss = cfg.features.sector_size;
@@ -329,6 +368,13 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool) {
     let mut ivbuf = [0u8; MAX_IV_SIZE];
     let tfm_mask = cfg.tfms.len() as u64 - 1;
 
+    let mut slot = RequestSlot::new(&io);
+    if !slot.fill(gfp) {
+        // Inline in interrupt context, and no request to be had without sleeping: `kcryptd`
+        // does the work (a synchronous cipher needs no further request).
+        drop(slot);
+        return queue(io, |cfg| cfg.crypt_queue.queue());
+    }
     data.pending.store(1, Relaxed);
     while input.size() > 0 {
         let mut iv_sector = cc_sector;
@@ -340,10 +386,9 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool) {
         }
         let tfm = &cfg.tfms[(cc_sector & tfm_mask) as usize];
         data.pending.fetch_add(1, Relaxed);
-        match Io::crypt(
-            &io,
+        match slot.crypt(
             tfm,
-            Gfp::NOIO,
+            gfp,
             &ivbuf[..iv_size],
             &input,
             output.as_ref(),
@@ -368,6 +413,7 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool) {
         }
         cc_sector += step;
     }
+    drop(slot);
     if data.pending.fetch_sub(1, Full) == 1 {
         convert_done(io, false);
     }
@@ -382,7 +428,7 @@ fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
         Phase::WriteEncrypt | Phase::WriteSubmit => {
             if from_callback {
                 io.data().set_phase(Phase::WriteSubmit);
-                queue(io, |cfg| &cfg.io_queue);
+                queue(io, |cfg| cfg.io_queue.queue());
             } else {
                 submit_write(io);
             }

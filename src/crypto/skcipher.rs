@@ -77,6 +77,12 @@ impl Tfm {
         unsafe { bindings::crypto_skcipher_ivsize(self.raw()) }
     }
 
+    /// Whether the implementation may complete requests asynchronously (`CRYPTO_ALG_ASYNC`).
+    pub(crate) fn is_async(&self) -> bool {
+        // SAFETY: The transform is valid.
+        unsafe { bindings::crypto_skcipher_is_async(self.raw()) }
+    }
+
     /// The block size in bytes.
     pub(crate) fn block_size(&self) -> u32 {
         // SAFETY: The transform is valid.

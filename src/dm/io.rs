@@ -81,10 +81,10 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
     /// `Io` goes.
     fn status(&self) -> BlkStatus;
 
-    /// The pool the requests of [`Io::crypt`] come from.
+    /// The pool the requests of [`RequestSlot`] come from.
     fn request_pool(config: &Self::Config) -> &RequestPool<IoReq<Self>>;
 
-    /// A request of [`Io::crypt`] that went asynchronous finished with `result` (possibly in
+    /// A request of [`RequestSlot::crypt`] that went asynchronous finished with `result` (possibly in
     /// interrupt context: must not sleep nor submit I/O). The request is already freed.
     fn crypt_done(io: ARef<Io<Self>>, result: Result);
 }
@@ -214,7 +214,7 @@ impl<T: IoOps> Io<T> {
         }
     }
 
-    /// Gives the I/O a bio to write into (the target of [`Io::crypt`] with an output).
+    /// Gives the I/O a bio to write into (the target of [`RequestSlot::crypt`] with an output).
     /// Fails, returning it, if the I/O has one already.
     pub(crate) fn set_out_bio(&self, bio: OwnedBio) -> Result<(), OwnedBio> {
         let raw = bio.into_raw();
@@ -267,80 +267,6 @@ impl<T: IoOps> Io<T> {
         let r = (!raw.is_null()).then(|| f(unsafe { Bio::from_raw(raw) }));
         self.inflight.fetch_sub(1, Release);
         r
-    }
-
-    /// Encrypts (or decrypts) the `len` bytes at `input` of the base bio with `tfm` and `iv`,
-    /// into the same place (`output` `None`) or into `output` of the out bio. `gfp` is for the
-    /// request.
-    ///
-    /// Both ranges must lie within one page each. Returns `None` if no request could be had
-    /// (`gfp` cannot sleep), [`Crypted::Done`] if the cipher finished synchronously, and
-    /// [`Crypted::Pending`] if [`IoOps::crypt_done`] will be called.
-    #[expect(clippy::too_many_arguments, reason = "one per field of the C request")]
-    pub(crate) fn crypt(
-        this: &ARef<Self>,
-        tfm: &Tfm,
-        gfp: Gfp,
-        iv: &[u8],
-        input: &BvecIter,
-        output: Option<&BvecIter>,
-        len: u32,
-        encrypt: bool,
-    ) -> Option<Crypted> {
-        let pool = T::request_pool(this.config());
-        let mut req = pool.alloc(gfp, IoReq { io: this.clone() })?;
-        let n = iv.len().min(MAX_IV_SIZE);
-        req.iv_mut()[..n].copy_from_slice(&iv[..n]);
-
-        // The pages stay valid while the request is in flight: the base bio's because the
-        // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
-        // while `inflight` is raised.
-        this.inflight.add(1, Relaxed);
-        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
-        // Each range must hold `len` bytes within its page.
-        let src = input.segment(this.base_bio()).filter(|s| s.len >= len);
-        let dst = match output {
-            None => src,
-            Some(out) => {
-                let raw = this.out_bio.load(Acquire);
-                // SAFETY: A non-null `out_bio` is a valid bio owned by `self`, which cannot be
-                // taken while `inflight` is raised.
-                let bio = (!raw.is_null()).then(|| unsafe { Bio::from_raw(raw) });
-                bio.and_then(|b| out.segment(b)).filter(|s| s.len >= len)
-            }
-        };
-        let (Some(src), Some(dst)) = (src, dst) else {
-            pool.free(req);
-            this.inflight.fetch_sub(1, Release);
-            return Some(Crypted::Done(Err(EIO)));
-        };
-        let src = SgEntry {
-            page: src.page,
-            offset: src.offset,
-            len,
-        };
-        let dst = SgEntry {
-            page: dst.page,
-            offset: dst.offset,
-            len,
-        };
-        // SAFETY: The pages stay valid until the request completes (see above), and nothing
-        // else writes the range meanwhile: each range of an I/O is converted once.
-        let submitted = unsafe {
-            if encrypt {
-                req.encrypt(tfm, src, dst)
-            } else {
-                req.decrypt(tfm, src, dst)
-            }
-        };
-        match submitted {
-            Submitted::Done(req, result) => {
-                pool.free(req);
-                this.inflight.fetch_sub(1, Release);
-                Some(Crypted::Done(result))
-            }
-            Submitted::InProgress | Submitted::Backlogged => Some(Crypted::Pending),
-        }
     }
 
     /// The per-bio data size dm core must reserve for an `Io<T>`.
@@ -453,7 +379,124 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
     }
 }
 
-/// The outcome of [`Io::crypt`].
+/// The cipher request a conversion of an [`Io`] submits with (dm-crypt's `ctx->r.req`).
+///
+/// While the cipher finishes synchronously the same request serves sector after sector, so a
+/// synchronous conversion costs one allocation, not one per sector; a request that goes
+/// asynchronous belongs to the transform until it completes, and the next sector takes a new
+/// one. Dropping the slot gives an unused request back to the pool.
+pub(crate) struct RequestSlot<'a, T: IoOps> {
+    io: &'a ARef<Io<T>>,
+    req: Option<RequestBox<IoReq<T>>>,
+}
+
+impl<'a, T: IoOps> RequestSlot<'a, T> {
+    /// An empty slot for requests of `io`.
+    pub(crate) fn new(io: &'a ARef<Io<T>>) -> Self {
+        Self { io, req: None }
+    }
+
+    /// Makes sure a request is at hand; `false` if none could be had (`gfp` cannot sleep).
+    pub(crate) fn fill(&mut self, gfp: Gfp) -> bool {
+        if self.req.is_none() {
+            let pool = T::request_pool(self.io.config());
+            self.req = pool.alloc(
+                gfp,
+                IoReq {
+                    io: self.io.clone(),
+                },
+            );
+        }
+        self.req.is_some()
+    }
+
+    /// Encrypts (or decrypts) the `len` bytes at `input` of the base bio with `tfm` and `iv`,
+    /// into the same place (`output` `None`) or into `output` of the out bio. `gfp` is for a
+    /// new request.
+    ///
+    /// Both ranges must lie within one page each. Returns `None` if no request could be had
+    /// (`gfp` cannot sleep), [`Crypted::Done`] if the cipher finished synchronously, and
+    /// [`Crypted::Pending`] if [`IoOps::crypt_done`] will be called.
+    #[expect(clippy::too_many_arguments, reason = "one per field of the C request")]
+    pub(crate) fn crypt(
+        &mut self,
+        tfm: &Tfm,
+        gfp: Gfp,
+        iv: &[u8],
+        input: &BvecIter,
+        output: Option<&BvecIter>,
+        len: u32,
+        encrypt: bool,
+    ) -> Option<Crypted> {
+        if !self.fill(gfp) {
+            return None;
+        }
+        let this = self.io;
+        let mut req = self.req.take()?;
+        let n = iv.len().min(MAX_IV_SIZE);
+        req.iv_mut()[..n].copy_from_slice(&iv[..n]);
+
+        // The pages stay valid while the request is in flight: the base bio's because the
+        // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
+        // while `inflight` is raised.
+        this.inflight.add(1, Relaxed);
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        // Each range must hold `len` bytes within its page.
+        let src = input.segment(this.base_bio()).filter(|s| s.len >= len);
+        let dst = match output {
+            None => src,
+            Some(out) => {
+                let raw = this.out_bio.load(Acquire);
+                // SAFETY: A non-null `out_bio` is a valid bio owned by `self`, which cannot be
+                // taken while `inflight` is raised.
+                let bio = (!raw.is_null()).then(|| unsafe { Bio::from_raw(raw) });
+                bio.and_then(|b| out.segment(b)).filter(|s| s.len >= len)
+            }
+        };
+        let (Some(src), Some(dst)) = (src, dst) else {
+            self.req = Some(req);
+            this.inflight.fetch_sub(1, Release);
+            return Some(Crypted::Done(Err(EIO)));
+        };
+        let src = SgEntry {
+            page: src.page,
+            offset: src.offset,
+            len,
+        };
+        let dst = SgEntry {
+            page: dst.page,
+            offset: dst.offset,
+            len,
+        };
+        // SAFETY: The pages stay valid until the request completes (see above), and nothing
+        // else writes the range meanwhile: each range of an I/O is converted once.
+        let submitted = unsafe {
+            if encrypt {
+                req.encrypt(tfm, src, dst)
+            } else {
+                req.decrypt(tfm, src, dst)
+            }
+        };
+        match submitted {
+            Submitted::Done(req, result) => {
+                self.req = Some(req);
+                this.inflight.fetch_sub(1, Release);
+                Some(Crypted::Done(result))
+            }
+            Submitted::InProgress | Submitted::Backlogged => Some(Crypted::Pending),
+        }
+    }
+}
+
+impl<T: IoOps> Drop for RequestSlot<'_, T> {
+    fn drop(&mut self) {
+        if let Some(req) = self.req.take() {
+            T::request_pool(self.io.config()).free(req);
+        }
+    }
+}
+
+/// The outcome of [`RequestSlot::crypt`].
 pub(crate) enum Crypted {
     /// The cipher finished synchronously.
     Done(Result),

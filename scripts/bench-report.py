@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turns the guest benchmark's "@@B" lines (DIR/raw.txt) into DIR/results.md, DIR/chart.png
+and DIR/summary.txt, and prints the one-line summary.
+
+Per cell (device, cipher, sector size, flags, workload): the median, minimum and maximum
+throughput of each target, the Rust/C ratio of the medians, the ratio of CPU time per byte,
+and the serial bound raw*cipher/(raw+cipher) from the same boot's ceilings.
+"""
+
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+SLOW = 0.97  # a cell below this ratio needs an explanation (issue: "more than 3% slower")
+
+WORKLOADS = {
+    "rr4k1": "4k randread QD1",
+    "rw4k1": "4k randwrite QD1",
+    "rr4k32": "4k randread QD32x2",
+    "rw4k32": "4k randwrite QD32x2",
+    "sr1m8": "1M read QD8",
+    "sw1m8": "1M write QD8",
+}
+
+
+def parse(path):
+    info, cipher, raw, runs, notes = {}, {}, defaultdict(list), defaultdict(list), []
+    for line in path.read_text(errors="replace").splitlines():
+        if not line.startswith("@@B "):
+            continue
+        f = line.split()[1:]
+        kind = f[0]
+        if kind == "info":
+            info[f[1]] = " ".join(f[2:])
+        elif kind == "cipher":
+            cipher[f[1]] = (float(f[2]), float(f[3]))
+        elif kind == "raw":
+            raw[(f[1], f[2])].append(run_figures(f[4:]))
+        elif kind == "run":
+            dev, ciph, ss, flags, wl, target = f[1:7]
+            runs[(dev, ciph, ss, flags, wl, target)].append(run_figures(f[8:]))
+        elif kind == "dmesg":
+            notes.append(" ".join(f[1:]))
+    return info, cipher, raw, runs, notes
+
+
+def run_figures(f):
+    kib_s, io_kib, busy = (float(x) for x in f[:3])
+    return {"mib_s": kib_s / 1024.0, "cpu_per_gib": busy * 10.0 / max(io_kib / 1048576.0, 1e-9)}
+
+
+def med(rows, key):
+    vals = [r[key] for r in rows]
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def main():
+    out = Path(sys.argv[1])
+    info, cipher, raw, runs, notes = parse(out / "raw.txt")
+    cells = sorted({k[:5] for k in runs})
+    rows = []
+    for cell in cells:
+        c, rs = runs.get(cell + ("c",)), runs.get(cell + ("rs",))
+        if not c or not rs:
+            continue
+        dev, ciph, ss, flags, wl = cell
+        cm, rm = med(c, "mib_s"), med(rs, "mib_s")
+        ccpu, rcpu = med(c, "cpu_per_gib")[0], med(rs, "cpu_per_gib")[0]
+        raw_m = med(raw[(dev, wl)], "mib_s")[0] if raw.get((dev, wl)) else None
+        bound = raw_m
+        if raw_m and ciph in cipher:
+            enc, dec = cipher[ciph]
+            speed = dec if wl.startswith(("rr", "sr")) else enc
+            bound = raw_m * speed / (raw_m + speed)
+        rows.append({
+            "cell": cell, "c": cm, "rs": rm, "ratio": rm[0] / cm[0] if cm[0] else float("nan"),
+            "cpu_ratio": rcpu / ccpu if ccpu else float("nan"), "raw": raw_m, "bound": bound,
+        })
+    if not rows:
+        sys.exit("bench-report: no complete cell in %s" % (out / "raw.txt"))
+
+    accel = info.get("accel", "?")
+    ratios = [r["ratio"] for r in rows]
+    slow = [r for r in rows if r["ratio"] < SLOW]
+    worst = min(rows, key=lambda r: r["ratio"])
+    summary = (
+        "bench: %d cells, Rust/C throughput median %.3f (min %.3f at %s), %d cell(s) more than 3%% "
+        "slower, CPU/byte Rust/C median %.3f [%s, %s vCPUs; ratios only%s]"
+        % (len(rows), statistics.median(ratios), worst["ratio"], "/".join(worst["cell"]), len(slow),
+           statistics.median(r["cpu_ratio"] for r in rows), accel, info.get("vcpus", "?"),
+           ", TCG: absolute speeds mean nothing" if accel == "tcg" else "")
+    )
+
+    md = ["# dm-crypt-rs vs the C dm-crypt", ""]
+    md.append("- kernel %s, CPU %s, %s vCPUs, accelerator %s, module %s%s"
+              % (info.get("kernel", "?"), info.get("cpu", "?"), info.get("vcpus", "?"), accel,
+                 info.get("module", "?"), ", quick matrix" if info.get("quick") == "1" else ""))
+    md.append("- xts(aes) driver in the guest: %s" % info.get("aes_driver", "?"))
+    md.append("- Both targets in the same boot on the same backing devices; per cell a warm-up of "
+              "each, then repetitions alternating which target goes first (C RS, RS C, ...).")
+    if accel == "tcg":
+        md.append("- **Under TCG (emulated CPU) only the Rust/C ratios are meaningful**, not the "
+                  "absolute MiB/s.")
+    md.append("- CPU/byte: the guest's non-idle CPU time (all CPUs) per GiB moved; the ratio is "
+              "Rust over C, lower is better.")
+    md += ["", "**" + summary + "**", "", "## Ceilings in this boot", ""]
+    for name, (enc, dec) in sorted(cipher.items()):
+        md.append("- cipher %s (cryptsetup benchmark): encrypt %.1f MiB/s, decrypt %.1f MiB/s"
+                  % (name, enc, dec))
+    for (dev, wl), rs in sorted(raw.items()):
+        m = med(rs, "mib_s")
+        md.append("- raw %s %s: %.1f MiB/s (%.1f-%.1f)" % (dev, WORKLOADS.get(wl, wl), *m))
+    md += ["", "## Cells", "",
+           "| device | cipher | sector | flags | workload | C MiB/s (min-max) | Rust MiB/s (min-max)"
+           " | Rust/C | CPU/byte Rust/C | serial bound | Rust % of bound |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        dev, ciph, ss, flags, wl = r["cell"]
+        mark = " **(slow)**" if r["ratio"] < SLOW else ""
+        bound = "%.1f" % r["bound"] if r["bound"] else "-"
+        pct = "%.0f%%" % (100 * r["rs"][0] / r["bound"]) if r["bound"] else "-"
+        md.append("| %s | %s | %s | %s | %s | %.1f (%.1f-%.1f) | %.1f (%.1f-%.1f) | %.3f%s | %.3f | %s | %s |"
+                  % (dev, ciph, ss, flags, WORKLOADS.get(wl, wl), *r["c"], *r["rs"], r["ratio"], mark,
+                     r["cpu_ratio"], bound, pct))
+    if notes:
+        md += ["", "## Kernel log lines seen", ""] + ["    " + n for n in notes]
+    (out / "results.md").write_text("\n".join(md) + "\n")
+    (out / "summary.txt").write_text(summary + "\n")
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = ["%s %s %s %s %s" % (c[0], c[1], c[2], c[3], c[4]) for c in (r["cell"] for r in rows)]
+    n = len(rows)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(10, 0.28 * n + 3), 10), sharex=True)
+    x = range(n)
+    colors = ["tab:red" if r["ratio"] < SLOW else "tab:green" for r in rows]
+    ax1.bar(x, ratios, color=colors)
+    ax1.axhline(1.0, color="black", linewidth=0.8)
+    ax1.axhline(SLOW, color="tab:red", linewidth=0.8, linestyle="--")
+    ax1.set_ylabel("Rust/C throughput (median)")
+    ax1.set_title("dm-crypt-rs vs C dm-crypt, same boot (%s%s)"
+                  % (accel, ": ratios only" if accel == "tcg" else ""))
+    ax2.plot(x, [r["c"][0] / r["bound"] if r["bound"] else 0 for r in rows], "o", label="C")
+    ax2.plot(x, [r["rs"][0] / r["bound"] if r["bound"] else 0 for r in rows], "x", label="Rust")
+    ax2.axhline(1.0, color="black", linewidth=0.8)
+    ax2.set_ylabel("throughput / serial bound")
+    ax2.legend()
+    ax2.set_xticks(list(x))
+    ax2.set_xticklabels(labels, rotation=90, fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "chart.png", dpi=90)
+    print(summary)
+    print("report: %s, chart: %s" % (out / "results.md", out / "chart.png"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: dm-crypt-rs against the in-tree C dm-crypt, side by side in one guest boot
+# (tests/bench/guest-bench.sh), then a report (scripts/bench-report.py): a markdown table, a
+# PNG chart and a one-line summary in bench-results/<date>/.
+#
+# BENCH_QUICK=1 runs a small matrix (a few minutes); the full one takes an hour or more under
+# TCG. Any of BENCH_DEVICES, BENCH_CIPHERS, BENCH_SECTORS, BENCH_FLAGS, BENCH_WORKLOADS,
+# BENCH_REPS, BENCH_RUNTIME, BENCH_WARMUP narrows or widens it (see the guest script).
+# BENCH_OUT names the results folder.
+
+source "$(dirname "$0")/common.sh"
+
+MATPLOTLIB_VERSION=3.9.2
+vars=(BENCH_DEVICES BENCH_CIPHERS BENCH_SECTORS BENCH_FLAGS BENCH_WORKLOADS BENCH_REPS BENCH_RUNTIME BENCH_WARMUP)
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    : "${BENCH_DEVICES:=brd}"
+    : "${BENCH_CIPHERS:=aes256 null}"
+    : "${BENCH_FLAGS:=default nowq}"
+    : "${BENCH_WORKLOADS:=rr4k1 rw4k1 sw1m8}"
+    : "${BENCH_RUNTIME:=1}"
+fi
+
+# The chart needs matplotlib: a private copy from PyPI in the cache.
+pylib=$DMCRYPT_CACHE/pylib-matplotlib-$MATPLOTLIB_VERSION
+if [ ! -f "$pylib/.done" ]; then
+    step "installing matplotlib $MATPLOTLIB_VERSION from PyPI (for the chart)"
+    mkdir -p "$DMCRYPT_CACHE/logs"
+    rm -rf "$pylib"
+    run_logged "$DMCRYPT_CACHE/logs/matplotlib-install.log" \
+        python3 -m pip install --target "$pylib" "matplotlib==$MATPLOTLIB_VERSION"
+    touch "$pylib/.done"
+fi
+
+out=${BENCH_OUT:-$TOP/bench-results/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+envs=()
+for v in "${vars[@]}"; do
+    [ -z "${!v:-}" ] || envs+=(--env "$v=${!v}")
+done
+KOUT=$("$TOP/scripts/build-kernel.sh" base)
+accel=$("$TOP/scripts/accel-probe.sh" "$KOUT")
+step "benchmarking in the guest ($accel); raw figures in $out/raw.txt"
+rc=0
+"$TOP/scripts/vm" --no-load --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" \
+    "$TOP/tests/bench/guest-bench.sh" | tee "$out/raw.txt" | grep -v '^@@B' || rc=${PIPESTATUS[0]}
+[ $rc -eq 0 ] || die "the guest benchmark failed (status $rc); partial figures in $out/raw.txt"
+{
+    echo "@@B info accel $accel"
+    echo "@@B info quick ${BENCH_QUICK:-0}"
+    echo "@@B info module $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
+} >>"$out/raw.txt"
+PYTHONPATH=$pylib python3 "$TOP/scripts/bench-report.py" "$out"

@@ -1,0 +1,183 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest half of `make bench` (scripts/bench.sh runs it in one guest boot): both targets
+# loaded side by side (the C dm-crypt as "crypt", dm-crypt-rs as "crypt_rs"), every cell of
+# the matrix run on each in turn, C then Rust, BENCH_REPS times after a warm-up of each.
+#
+# The matrix comes from the environment (space-separated lists):
+#   BENCH_DEVICES    brd nullb-mem nullb
+#   BENCH_CIPHERS    aes256 aes512 null
+#   BENCH_SECTORS    512 4096
+#   BENCH_FLAGS      default nowq samecpu sfcc
+#   BENCH_WORKLOADS  rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8
+#   BENCH_REPS, BENCH_RUNTIME (seconds per run), BENCH_WARMUP (seconds)
+#
+# Every figure goes out as one line starting with "@@B" for the host to report on:
+#   @@B info KEY VALUE...
+#   @@B cipher NAME ENC_MIB DEC_MIB          (cryptsetup benchmark)
+#   @@B raw DEV WL REP KIB_S IO_KIB BUSY_J   (the bare device)
+#   @@B run DEV CIPHER SS FLAGS WL TARGET REP KIB_S IO_KIB BUSY_J
+# KIB_S is fio's bandwidth, IO_KIB the bytes moved, BUSY_J the guest's non-idle jiffies over
+# the run (all CPUs: workqueues and interrupts included), for CPU per byte.
+
+set -u
+: "${BENCH_DEVICES:=brd nullb-mem nullb}"
+: "${BENCH_CIPHERS:=aes256 aes512 null}"
+: "${BENCH_SECTORS:=512 4096}"
+: "${BENCH_FLAGS:=default nowq samecpu sfcc}"
+: "${BENCH_WORKLOADS:=rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8}"
+: "${BENCH_REPS:=3}"
+: "${BENCH_RUNTIME:=2}"
+: "${BENCH_WARMUP:=1}"
+REGION_MIB=192
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+info() { echo "@@B info $*"; }
+
+info kernel "$(uname -r)"
+info cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+info vcpus "$(grep -c '^processor' /proc/cpuinfo)"
+# The xts(aes) implementation a table gets: the highest priority one.
+info aes_driver "$(awk '/^name/ {n=$3} /^driver/ {d=$3} /^priority/ && n=="xts(aes)" && $3 > p {p=$3; best=d}
+    END {print best}' /proc/crypto)"
+
+dmcrs-load c || die "cannot load dm-crypt.ko"
+dmcrs-load rs crypt_rs || die "cannot load dm-crypt-rs.ko"
+
+# The backing devices, filled once so that reads find data everywhere.
+insmod /lib/modules/kernel/null_blk.ko nr_devices=0 || die "cannot load null_blk"
+nb=/sys/kernel/config/nullb
+mkdir -p /sys/kernel/config
+grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kernel/config
+for spec in "nb0 1" "nb1 0"; do
+    set -- $spec
+    mkdir "$nb/$1" || die "null_blk configfs"
+    echo 256 >"$nb/$1/size"
+    echo "$2" >"$nb/$1/memory_backed"
+    echo 1 >"$nb/$1/power" || die "cannot power on null_blk $1"
+done
+devpath() {
+    case $1 in
+        brd) echo /dev/ram0 ;;
+        # Recent kernels name the disk after the configfs item, older ones nullb<index>.
+        nullb-mem) if [ -b /dev/nb0 ]; then echo /dev/nb0; else echo /dev/nullb$(cat $nb/nb0/index); fi ;;
+        nullb) if [ -b /dev/nb1 ]; then echo /dev/nb1; else echo /dev/nullb$(cat $nb/nb1/index); fi ;;
+        *) die "unknown device $1" ;;
+    esac
+}
+for d in $BENCH_DEVICES; do
+    p=$(devpath "$d")
+    [ -b "$p" ] || die "no $p"
+    dd if=/dev/urandom of="$p" bs=1M count=$REGION_MIB 2>/dev/null
+done
+
+# cryptsetup's own in-memory cipher figures (AF_ALG), the cipher ceiling.
+for c in $BENCH_CIPHERS; do
+    case $c in
+        aes256) bits=256 ;;
+        aes512) bits=512 ;;
+        *) continue ;;
+    esac
+    line=$(cryptsetup benchmark -c aes-xts-plain64 -s $bits 2>/dev/null | grep -E "^[[:space:]]*aes-xts[[:space:]]+${bits}b")
+    set -- $line
+    [ $# -ge 6 ] && echo "@@B cipher $c $3 $5"
+done
+
+busy() {
+    awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
+}
+
+# fio_run DEV WL SECONDS: prints "KIB_S IO_KIB BUSY_J".
+fio_run() {
+    case $2 in
+        rr4k1) set -- "$1" randread 4k psync 1 1 "$3" ;;
+        rw4k1) set -- "$1" randwrite 4k psync 1 1 "$3" ;;
+        rr4k32) set -- "$1" randread 4k io_uring 32 2 "$3" ;;
+        rw4k32) set -- "$1" randwrite 4k io_uring 32 2 "$3" ;;
+        sr1m8) set -- "$1" read 1m io_uring 8 1 "$3" ;;
+        sw1m8) set -- "$1" write 1m io_uring 8 1 "$3" ;;
+        *) die "unknown workload $2" ;;
+    esac
+    b0=$(busy)
+    out=$(fio --name=b --filename="$1" --rw="$2" --bs="$3" --ioengine="$4" --iodepth="$5" \
+        --numjobs="$6" --group_reporting --direct=1 --time_based --runtime="$7" \
+        --size=${REGION_MIB}m --norandommap --randrepeat=0 \
+        --output-format=terse --terse-version=3 2>/dev/null) || die "fio failed on $1 ($2 $3)"
+    b1=$(busy)
+    # terse v3: field 6/7 read KiB and KiB/s, 47/48 the same for writes.
+    case $2 in
+        *read) echo "$out" | awk -F';' -v b=$((b1 - b0)) '{print $7, $6, b; exit}' ;;
+        *) echo "$out" | awk -F';' -v b=$((b1 - b0)) '{print $48, $47, b; exit}' ;;
+    esac
+}
+
+# The bare devices, for the throughput ceiling.
+for d in $BENCH_DEVICES; do
+    p=$(devpath "$d")
+    for wl in $BENCH_WORKLOADS; do
+        fio_run "$p" "$wl" "$BENCH_WARMUP" >/dev/null
+        rep=1
+        while [ $rep -le "$BENCH_REPS" ]; do
+            echo "@@B raw $d $wl $rep $(fio_run "$p" "$wl" "$BENCH_RUNTIME")"
+            rep=$((rep + 1))
+        done
+    done
+done
+
+K64=$(printf '0123456789abcdef%.0s' 1 2 3 4)
+# table TARGET DEV CIPHER SS FLAGS
+table() {
+    case $3 in
+        aes256) spec="aes-xts-plain64 $K64" ;;
+        aes512) spec="aes-xts-plain64 $K64$K64" ;;
+        null) spec="cipher_null-ecb -" ;;
+        *) die "unknown cipher $3" ;;
+    esac
+    case $5 in
+        default) f= ;;
+        nowq) f="no_read_workqueue no_write_workqueue" ;;
+        samecpu) f=same_cpu_crypt ;;
+        sfcc) f=submit_from_crypt_cpus ;;
+        *) die "unknown flag set $5" ;;
+    esac
+    [ "$4" = 512 ] || f="$f sector_size:$4"
+    set -- "$1" "$2" "$spec" $f
+    t="0 $((REGION_MIB * 2048)) $1 $3 0 $2 0"
+    shift 3
+    [ $# -eq 0 ] || t="$t $# $*"
+    echo "$t"
+}
+
+for d in $BENCH_DEVICES; do
+    p=$(devpath "$d")
+    for c in $BENCH_CIPHERS; do
+        for ss in $BENCH_SECTORS; do
+            for fl in $BENCH_FLAGS; do
+                dmsetup create bc --table "$(table crypt "$p" $c $ss $fl)" || die "C target refused $c $ss $fl"
+                dmsetup create brs --table "$(table crypt_rs "$p" $c $ss $fl)" || die "dm-crypt-rs refused $c $ss $fl"
+                for wl in $BENCH_WORKLOADS; do
+                    fio_run /dev/mapper/bc "$wl" "$BENCH_WARMUP" >/dev/null
+                    fio_run /dev/mapper/brs "$wl" "$BENCH_WARMUP" >/dev/null
+                    rep=1
+                    while [ $rep -le "$BENCH_REPS" ]; do
+                        # Alternate which goes first, so neither always follows the other.
+                        if [ $((rep % 2)) -eq 1 ]; then order="c rs"; else order="rs c"; fi
+                        for t in $order; do
+                            if [ $t = c ]; then m=bc; else m=brs; fi
+                            echo "@@B run $d $c $ss $fl $wl $t $rep $(fio_run /dev/mapper/$m "$wl" "$BENCH_RUNTIME")"
+                        done
+                        rep=$((rep + 1))
+                    done
+                done
+                dmsetup remove bc && dmsetup remove brs || die "cannot remove the bench devices"
+            done
+        done
+    done
+done
+dmesg | grep -E 'BUG:|WARNING:|Oops|Call Trace|device-mapper: .*(error|fail)' | sed 's/^/@@B dmesg /' | head -n 20
+echo "@@B done"
