@@ -27,6 +27,10 @@ WORKLOADS = {
 
 def parse(path):
     info, cipher, raw, runs, notes = {}, {}, defaultdict(list), defaultdict(list), []
+    profile = [line[4:] for line in path.read_text(errors="replace").splitlines()
+               if line.startswith("@@P ")]
+    if profile:
+        (path.parent / "profile.txt").write_text("\n".join(profile) + "\n")
     for line in path.read_text(errors="replace").splitlines():
         if not line.startswith("@@B "):
             continue

@@ -8,7 +8,9 @@
 # BENCH_QUICK=1 runs a small matrix (a few minutes); the full one takes an hour or more under
 # TCG. Any of BENCH_DEVICES, BENCH_CIPHERS, BENCH_SECTORS, BENCH_FLAGS, BENCH_WORKLOADS,
 # BENCH_REPS, BENCH_RUNTIME, BENCH_WARMUP narrows or widens it (see the guest script).
-# BENCH_OUT names the results folder.
+# BENCH_OUT names the results folder. BENCH_PROFILE=1 brings the host's perf (Debian's
+# linux-perf) into the guest and adds each cell's hottest kernel symbols, per target, to
+# profile.txt: narrow the matrix when using it.
 
 source "$(dirname "$0")/common.sh"
 
@@ -35,7 +37,17 @@ fi
 
 out=${BENCH_OUT:-$TOP/bench-results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
-envs=()
+vars+=(BENCH_PROFILE)
+envs=() with=()
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+    perf=$(command -v perf_6.1 || command -v perf) || die "BENCH_PROFILE=1 needs perf (Debian: linux-perf)"
+    files=$(mktemp -d "${TMPDIR:-/tmp}/dmcrs-bench.XXXXXX")
+    trap 'rm -rf "$files"' EXIT
+    mkdir -p "$files/perf/lib"
+    cp "$perf" "$files/perf/perf"
+    ldd "$perf" | awk '$3 ~ /^\// {print $3}' | xargs -r cp -L -t "$files/perf/lib"
+    with=(--with "$files")
+fi
 for v in "${vars[@]}"; do
     [ -z "${!v:-}" ] || envs+=(--env "$v=${!v}")
 done
@@ -43,7 +55,7 @@ KOUT=$("$TOP/scripts/build-kernel.sh" base)
 accel=$("$TOP/scripts/accel-probe.sh" "$KOUT")
 step "benchmarking in the guest ($accel); raw figures in $out/raw.txt"
 rc=0
-"$TOP/scripts/vm" --no-load --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" \
+"$TOP/scripts/vm" --no-load --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
     "$TOP/tests/bench/guest-bench.sh" | tee "$out/raw.txt" | grep -v '^@@B' || rc=${PIPESTATUS[0]}
 [ $rc -eq 0 ] || die "the guest benchmark failed (status $rc); partial figures in $out/raw.txt"
 {

@@ -16,6 +16,7 @@ use crate::{
 use core::ptr::NonNull;
 use kernel::{
     error::to_result,
+    page::PAGE_SIZE,
     prelude::*,
     sync::aref::{
         ARef,
@@ -334,7 +335,8 @@ pub(crate) trait BioEndIo: AlwaysRefCounted + Sized + Send + Sync {
 /// # Invariants
 ///
 /// `bio` is a valid bio from a [`BioSet`], owned by this value. A clone (`BIO_CLONED`) owns no
-/// pages; any other holds only pages of its set's page pool, added by [`OwnedBio::add_page`].
+/// pages; any other holds only pages of its set's page pool, added by [`OwnedBio::add_page`],
+/// and compound pages of its own, added by [`OwnedBio::add_compound`].
 pub(crate) struct OwnedBio {
     bio: NonNull<bindings::bio>,
 }
@@ -419,7 +421,35 @@ impl OwnedBio {
         Ok(())
     }
 
-    /// Returns every page of the bio to its set's pool.
+    /// Appends up to `len` bytes in a new compound page of `2^order` pages (`order` > 0),
+    /// allocated without waiting, without the reserves and without a warning: the cheap first
+    /// try of `crypt_alloc_buffer`, which falls back to the pool. Returns the bytes added, zero
+    /// if the bio is full or no such page is free.
+    pub(crate) fn add_compound(&mut self, order: u32, len: u32) -> u32 {
+        let raw = self.bio.as_ptr();
+        // SAFETY: The bio is valid.
+        let full = unsafe { (*raw).bi_vcnt >= (*raw).bi_max_vecs };
+        if full || self.is_clone() || order == 0 {
+            return 0;
+        }
+        let gfp = Gfp::NOWAIT
+            .with(Gfp::NOMEMALLOC)
+            .with(Gfp::NORETRY)
+            .with(Gfp::NOWARN)
+            .with(Gfp::COMP);
+        // SAFETY: Any flags and order are valid; failure returns null.
+        let page = unsafe { bindings::alloc_pages(gfp.raw(), order) };
+        if page.is_null() {
+            return 0;
+        }
+        let len = len.min((PAGE_SIZE as u32) << order);
+        // SAFETY: The bio has a free bvec slot; the compound page is ours and moves into the
+        // bio (INVARIANT: a compound page of its own, `free_pages` puts it).
+        unsafe { bindings::__bio_add_page(raw, page, len, 0) };
+        len
+    }
+
+    /// Returns every page of the bio to its set's pool, and frees its compound pages.
     pub(crate) fn free_pages(&mut self) {
         if self.is_clone() {
             return;
@@ -431,6 +461,13 @@ impl OwnedBio {
         for i in 0..n {
             // SAFETY: `i < bi_vcnt`.
             let page = unsafe { (*(*raw).bi_io_vec.add(i)).bv_page };
+            // SAFETY: The page is valid while the bio owns it.
+            if unsafe { bindings::page_is_large(page) } {
+                // SAFETY: By the type invariant a compound page was allocated by
+                // `add_compound` and is owned by the bio, which gives it up here.
+                unsafe { bindings::put_page(page) };
+                continue;
+            }
             // SAFETY: By the type invariant the page came from `pool`, and the bio gives up
             // ownership of it here (`bi_vcnt` is reset below).
             let page = unsafe { PoolPage::from_raw(page, NonNull::from(pool)) };

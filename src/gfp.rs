@@ -21,6 +21,8 @@ impl Gfp {
     pub(crate) const NORETRY: Self = Self(bindings::__GFP_NORETRY);
     /// `__GFP_NOWARN`: no allocation failure warning.
     pub(crate) const NOWARN: Self = Self(bindings::__GFP_NOWARN);
+    /// `__GFP_COMP`: a higher-order allocation as one compound page (a large folio).
+    pub(crate) const COMP: Self = Self(bindings::__GFP_COMP);
     /// `__GFP_NOMEMALLOC`: never dip into the emergency reserves.
     pub(crate) const NOMEMALLOC: Self = Self(bindings::__GFP_NOMEMALLOC);
 

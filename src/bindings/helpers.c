@@ -48,6 +48,18 @@ bool dmc_helper_irqs_disabled(void)
 	return irqs_disabled();
 }
 
+/* Pages. */
+
+bool dmc_helper_page_is_large(struct page *page)
+{
+	return folio_test_large(page_folio(page));
+}
+
+void dmc_helper_put_page(struct page *page)
+{
+	put_page(page);
+}
+
 /* Crypto: skcipher inlines. */
 
 bool dmc_helper_crypto_skcipher_is_async(struct crypto_skcipher *tfm)

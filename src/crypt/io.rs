@@ -259,8 +259,12 @@ fn submit_read(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     clone.submit_remap(io.base_bio(), io.clone());
 }
 
+/// The largest compound page a write buffer tries (`MAX_PAGE_ORDER` on x86).
+const MAX_PAGE_ORDER: u32 = 10;
+
 /// `kcryptd_crypt_write_convert`: encrypts the write into private pages, in fragments of at
-/// most the pages at hand (at least one), each submitted on its own.
+/// most the pages at hand (at least one), each submitted on its own. Like `crypt_alloc_buffer`
+/// it takes compound pages where the page allocator has them free, and the pool's otherwise.
 fn write_encrypt(base: ARef<Io<CryptIo>>) {
     let cfg = base.config();
     let bdev = cfg.dev.bdev();
@@ -275,36 +279,54 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
     let mut sector = base.data().sector;
     let mut first = true;
 
+    // The order of compound page to try next; only ever decreases, as in `crypt_alloc_buffer`.
+    let mut order = MAX_PAGE_ORDER;
     while iter.size() > 0 {
-        let want = iter.size().div_ceil(page).min(max_pages);
-        let Some(mut bio) = cfg
-            .bs
-            .alloc_bio(bdev, want as u16, base.base_bio(), Gfp::NOIO)
-        else {
+        let want_bytes = iter.size().min(max_pages * page);
+        let Some(mut bio) = cfg.bs.alloc_bio(
+            bdev,
+            want_bytes.div_ceil(page) as u16,
+            base.base_bio(),
+            Gfp::NOIO,
+        ) else {
             set_error(&base, BlkStatus::IOERR);
             return;
         };
-        // Take the pages at hand without waiting; wait only for the first one, holding
-        // nothing else unsubmitted, so that two writers can never wait on each other.
         let mut bytes = 0u32;
-        for i in 0..want {
-            let gfp = if i == 0 {
-                Gfp::NOIO
-            } else {
-                Gfp::NOWAIT
-                    .with(Gfp::NOWARN)
-                    .with(Gfp::NORETRY)
-                    .with(Gfp::NOMEMALLOC)
-            };
-            let Some(p) = cfg.bs.alloc_page(gfp) else {
-                break;
-            };
-            let len = page.min(iter.size() - bytes);
-            if let Err(p) = bio.add_page(p, len) {
-                cfg.bs.free_page(p);
-                break;
+        while bytes < want_bytes {
+            let remaining = want_bytes - bytes;
+            // First a compound page as large as the rest needs, if one is free right now.
+            order = order.min(remaining.div_ceil(page).ilog2());
+            let mut added = 0;
+            while order > 0 {
+                added = bio.add_compound(order, remaining);
+                if added > 0 {
+                    break;
+                }
+                order -= 1;
             }
-            bytes += len;
+            if added == 0 {
+                // Then pages of the pool: wait only for the first one, holding nothing else
+                // unsubmitted, so that two writers can never wait on each other.
+                let gfp = if bytes == 0 {
+                    Gfp::NOIO
+                } else {
+                    Gfp::NOWAIT
+                        .with(Gfp::NOWARN)
+                        .with(Gfp::NORETRY)
+                        .with(Gfp::NOMEMALLOC)
+                };
+                let Some(p) = cfg.bs.alloc_page(gfp) else {
+                    break;
+                };
+                let len = page.min(remaining);
+                if let Err(p) = bio.add_page(p, len) {
+                    cfg.bs.free_page(p);
+                    break;
+                }
+                added = len;
+            }
+            bytes += added;
         }
         // A fragment ends on a sector boundary.
         bytes -= bytes % ss;

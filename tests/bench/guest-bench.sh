@@ -12,6 +12,8 @@
 #   BENCH_FLAGS      default nowq samecpu sfcc
 #   BENCH_WORKLOADS  rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8
 #   BENCH_REPS, BENCH_RUNTIME (seconds per run), BENCH_WARMUP (seconds)
+#   BENCH_PROFILE=1  also profile each cell once per target with perf (brought along by the
+#                    host in /job/files/perf), the top kernel symbols as "@@P" lines
 #
 # Every figure goes out as one line starting with "@@B" for the host to report on:
 #   @@B info KEY VALUE...
@@ -92,26 +94,30 @@ busy() {
     awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
 }
 
+# fio_args WL: the fio options of a workload (all but the device and the run time).
+fio_args() {
+    case $1 in
+        rr4k1) set -- randread 4k psync 1 1 ;;
+        rw4k1) set -- randwrite 4k psync 1 1 ;;
+        rr4k32) set -- randread 4k io_uring 32 2 ;;
+        rw4k32) set -- randwrite 4k io_uring 32 2 ;;
+        sr1m8) set -- read 1m io_uring 8 1 ;;
+        sw1m8) set -- write 1m io_uring 8 1 ;;
+        *) die "unknown workload $1" ;;
+    esac
+    echo "--rw=$1 --bs=$2 --ioengine=$3 --iodepth=$4 --numjobs=$5 --group_reporting --direct=1" \
+        "--time_based --size=${REGION_MIB}m --norandommap --randrepeat=0"
+}
+
 # fio_run DEV WL SECONDS: prints "KIB_S IO_KIB BUSY_J".
 fio_run() {
-    case $2 in
-        rr4k1) set -- "$1" randread 4k psync 1 1 "$3" ;;
-        rw4k1) set -- "$1" randwrite 4k psync 1 1 "$3" ;;
-        rr4k32) set -- "$1" randread 4k io_uring 32 2 "$3" ;;
-        rw4k32) set -- "$1" randwrite 4k io_uring 32 2 "$3" ;;
-        sr1m8) set -- "$1" read 1m io_uring 8 1 "$3" ;;
-        sw1m8) set -- "$1" write 1m io_uring 8 1 "$3" ;;
-        *) die "unknown workload $2" ;;
-    esac
     b0=$(busy)
-    out=$(fio --name=b --filename="$1" --rw="$2" --bs="$3" --ioengine="$4" --iodepth="$5" \
-        --numjobs="$6" --group_reporting --direct=1 --time_based --runtime="$7" \
-        --size=${REGION_MIB}m --norandommap --randrepeat=0 \
-        --output-format=terse --terse-version=3 2>/dev/null) || die "fio failed on $1 ($2 $3)"
+    out=$(fio --name=b --filename="$1" $(fio_args "$2") --runtime="$3" \
+        --output-format=terse --terse-version=3 2>/dev/null) || die "fio failed on $1 ($2)"
     b1=$(busy)
     # terse v3: field 6/7 read KiB and KiB/s, 47/48 the same for writes.
     case $2 in
-        *read) echo "$out" | awk -F';' -v b=$((b1 - b0)) '{print $7, $6, b; exit}' ;;
+        rr*|sr*) echo "$out" | awk -F';' -v b=$((b1 - b0)) '{print $7, $6, b; exit}' ;;
         *) echo "$out" | awk -F';' -v b=$((b1 - b0)) '{print $48, $47, b; exit}' ;;
     esac
 }
@@ -153,6 +159,27 @@ table() {
     echo "$t"
 }
 
+PERF=
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+    if [ -x /job/files/perf/perf ]; then
+        PERF="env LD_LIBRARY_PATH=/job/files/perf/lib /job/files/perf/perf"
+        echo 0 >/proc/sys/kernel/kptr_restrict
+        echo -1 >/proc/sys/kernel/perf_event_paranoid
+        [ -r /proc/kallsyms ] || info profile "no /proc/kallsyms: symbols will be missing"
+    else
+        info profile "perf not brought along, no profiles"
+    fi
+fi
+
+# profile LABEL DEV WL: the hottest kernel symbols (all CPUs) over one run.
+profile() {
+    $PERF record -q -a -F 997 -o /tmp/perf.data -- \
+        fio --name=p --filename="$2" $(fio_args "$3") --runtime="$BENCH_RUNTIME" \
+        --output=/dev/null >/dev/null 2>&1 || { echo "@@P $1 perf record failed"; return; }
+    $PERF report -q -i /tmp/perf.data --stdio --no-children --sort sym --percent-limit 1 2>/dev/null |
+        grep -v '^$' | head -n 30 | sed "s/^/@@P $1 /"
+}
+
 for d in $BENCH_DEVICES; do
     p=$(devpath "$d")
     for c in $BENCH_CIPHERS; do
@@ -173,6 +200,10 @@ for d in $BENCH_DEVICES; do
                         done
                         rep=$((rep + 1))
                     done
+                    if [ -n "$PERF" ]; then
+                        profile "$d $c $ss $fl $wl c" /dev/mapper/bc "$wl"
+                        profile "$d $c $ss $fl $wl rs" /dev/mapper/brs "$wl"
+                    fi
                 done
                 dmsetup remove bc && dmsetup remove brs || die "cannot remove the bench devices"
             done
