@@ -56,7 +56,7 @@ accel=$("$TOP/scripts/accel-probe.sh" "$KOUT")
 step "benchmarking in the guest ($accel); raw figures in $out/raw.txt"
 rc=0
 "$TOP/scripts/vm" --no-load --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
-    "$TOP/tests/bench/guest-bench.sh" | tee "$out/raw.txt" | grep -v '^@@B' || rc=${PIPESTATUS[0]}
+    "$TOP/tests/bench/guest-bench.sh" | tee "$out/raw.txt" | grep -v '^@@[BP] ' || rc=${PIPESTATUS[0]}
 [ $rc -eq 0 ] || die "the guest benchmark failed (status $rc); partial figures in $out/raw.txt"
 {
     echo "@@B info accel $accel"

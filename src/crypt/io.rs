@@ -384,13 +384,13 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
     let ss = cfg.features.sector_size;
     let step = u64::from(ss >> 9);
     let mut input = data.iter;
-    let mut output = encrypt.then(|| io.out_iter()).flatten();
+    let mut slot = RequestSlot::new(&io);
+    let mut output = encrypt.then(|| slot.out_iter()).flatten();
     let mut cc_sector = data.sector + cfg.iv_offset;
     let iv_size = cfg.iv.iv_size as usize;
     let mut ivbuf = [0u8; MAX_IV_SIZE];
     let tfm_mask = cfg.tfms.len() as u64 - 1;
 
-    let mut slot = RequestSlot::new(&io);
     if !slot.fill(gfp) {
         // Inline in interrupt context, and no request to be had without sleeping: `kcryptd`
         // does the work (a synchronous cipher needs no further request).
@@ -431,7 +431,7 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
         }
         input.advance(io.base_bio(), ss);
         if let Some(out) = output.as_mut() {
-            io.advance_out(out, ss);
+            slot.advance_out(out, ss);
         }
         cc_sector += step;
     }

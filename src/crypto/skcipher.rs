@@ -142,6 +142,9 @@ struct Header<C> {
     sg_out: Opaque<bindings::scatterlist>,
     /// The pool the element belongs to, to rebuild the box in the completion callback.
     pool: NonNull<Mempool>,
+    /// The transform the C request is set up for (tfm, callback, scatterlist tables); null
+    /// while it is not. A request reused for the next sector skips that set-up.
+    prepared: *mut bindings::crypto_skcipher,
     req_offset: usize,
     ctx: C,
 }
@@ -190,6 +193,7 @@ impl<C: RequestContext> RequestPool<C> {
             sg_in: Opaque::uninit(),
             sg_out: Opaque::uninit(),
             pool: NonNull::from(&self.pool),
+            prepared: core::ptr::null_mut(),
             req_offset: self.req_offset,
             ctx,
         });
@@ -274,17 +278,21 @@ impl<C: RequestContext> RequestBox<C> {
                 .cast::<bindings::skcipher_request>();
             let sg_in = (*hdr).sg_in.get();
             let sg_out = (*hdr).sg_out.get();
-            bindings::sg_init_table(sg_in, 1);
+            if (*hdr).prepared != tfm.raw() {
+                // `sg_set_page` below keeps the end marks `sg_init_table` sets.
+                bindings::sg_init_table(sg_in, 1);
+                bindings::sg_init_table(sg_out, 1);
+                bindings::skcipher_request_set_tfm(req, tfm.raw());
+                bindings::skcipher_request_set_callback(
+                    req,
+                    bindings::CRYPTO_TFM_REQ_MAY_BACKLOG,
+                    Some(Self::done_callback),
+                    hdr.cast(),
+                );
+                (*hdr).prepared = tfm.raw();
+            }
             bindings::sg_set_page(sg_in, src.page, src.len, src.offset);
-            bindings::sg_init_table(sg_out, 1);
             bindings::sg_set_page(sg_out, dst.page, dst.len, dst.offset);
-            bindings::skcipher_request_set_tfm(req, tfm.raw());
-            bindings::skcipher_request_set_callback(
-                req,
-                bindings::CRYPTO_TFM_REQ_MAY_BACKLOG,
-                Some(Self::done_callback),
-                hdr.cast(),
-            );
             let iv = core::ptr::addr_of_mut!((*hdr).iv.0).cast::<c_void>();
             bindings::skcipher_request_set_crypt(req, sg_in, sg_out, src.len, iv);
             if encrypt {

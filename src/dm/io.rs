@@ -237,36 +237,14 @@ impl<T: IoOps> Io<T> {
             return None;
         }
         if self.inflight.load(Relaxed) != 0 {
-            // ORDERING: `crypt` raises `inflight` before it reads `out_bio` (both `Full`), so
-            // either it saw null or we see its request.
+            // ORDERING: `RequestSlot::new` raises `inflight` before it reads `out_bio`, with a
+            // full fence between: either it saw null or we see its count.
             self.out_bio.store(raw, Release);
             return None;
         }
         // SAFETY: `raw` was stored by `set_out_bio` from `into_raw`, and the exchange made it
         // ours alone.
         Some(unsafe { OwnedBio::from_raw(raw) })
-    }
-
-    /// The start of the out bio's data, if the I/O has one.
-    pub(crate) fn out_iter(&self) -> Option<BvecIter> {
-        self.with_out_bio(|b| b.iter())
-    }
-
-    /// Advances `it`, a position in the out bio, by `bytes`.
-    pub(crate) fn advance_out(&self, it: &mut BvecIter, bytes: u32) {
-        self.with_out_bio(|b| it.advance(b, bytes));
-    }
-
-    /// Runs `f` on the out bio, kept from being taken meanwhile.
-    fn with_out_bio<R>(&self, f: impl FnOnce(&Bio) -> R) -> Option<R> {
-        self.inflight.add(1, Relaxed);
-        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
-        let raw = self.out_bio.load(Acquire);
-        // SAFETY: A non-null `out_bio` is a valid bio owned by `self`, which cannot be taken
-        // while `inflight` is raised.
-        let r = (!raw.is_null()).then(|| f(unsafe { Bio::from_raw(raw) }));
-        self.inflight.fetch_sub(1, Release);
-        r
     }
 
     /// The per-bio data size dm core must reserve for an `Io<T>`.
@@ -385,15 +363,46 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
 /// synchronous conversion costs one allocation, not one per sector; a request that goes
 /// asynchronous belongs to the transform until it completes, and the next sector takes a new
 /// one. Dropping the slot gives an unused request back to the pool.
+///
+/// # Invariants
+///
+/// The slot holds one count of `io.inflight` while it lives, so `out` (the I/O's out bio when
+/// the slot was made, or null) cannot be taken from the I/O meanwhile.
 pub(crate) struct RequestSlot<'a, T: IoOps> {
     io: &'a ARef<Io<T>>,
     req: Option<RequestBox<IoReq<T>>>,
+    out: *mut bindings::bio,
 }
 
 impl<'a, T: IoOps> RequestSlot<'a, T> {
     /// An empty slot for requests of `io`.
     pub(crate) fn new(io: &'a ARef<Io<T>>) -> Self {
-        Self { io, req: None }
+        io.inflight.add(1, Relaxed);
+        // ORDERING: `take_out_bio` clears `out_bio` before it reads `inflight` (both `Full`):
+        // either it sees our count, or we see null.
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        let out = io.out_bio.load(Acquire);
+        // INVARIANT: The count is raised and `out` read after it.
+        Self { io, req: None, out }
+    }
+
+    /// The I/O's out bio, if it has one.
+    fn out_bio(&self) -> Option<&Bio> {
+        // SAFETY: A non-null `out` is a valid bio owned by the I/O, which cannot be taken
+        // while the slot lives (type invariant).
+        (!self.out.is_null()).then(|| unsafe { Bio::from_raw(self.out) })
+    }
+
+    /// The start of the out bio's data, if the I/O has one.
+    pub(crate) fn out_iter(&self) -> Option<BvecIter> {
+        self.out_bio().map(Bio::iter)
+    }
+
+    /// Advances `it`, a position in the out bio, by `bytes`.
+    pub(crate) fn advance_out(&self, it: &mut BvecIter, bytes: u32) {
+        if let Some(b) = self.out_bio() {
+            it.advance(b, bytes);
+        }
     }
 
     /// Makes sure a request is at hand; `false` if none could be had (`gfp` cannot sleep).
@@ -438,20 +447,16 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
 
         // The pages stay valid while the request is in flight: the base bio's because the
         // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
-        // while `inflight` is raised.
+        // while `inflight` is raised (by the slot now, by the request if it outlives it).
         this.inflight.add(1, Relaxed);
-        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
         // Each range must hold `len` bytes within its page.
         let src = input.segment(this.base_bio()).filter(|s| s.len >= len);
         let dst = match output {
             None => src,
-            Some(out) => {
-                let raw = this.out_bio.load(Acquire);
-                // SAFETY: A non-null `out_bio` is a valid bio owned by `self`, which cannot be
-                // taken while `inflight` is raised.
-                let bio = (!raw.is_null()).then(|| unsafe { Bio::from_raw(raw) });
-                bio.and_then(|b| out.segment(b)).filter(|s| s.len >= len)
-            }
+            Some(out) => self
+                .out_bio()
+                .and_then(|b| out.segment(b))
+                .filter(|s| s.len >= len),
         };
         let (Some(src), Some(dst)) = (src, dst) else {
             self.req = Some(req);
@@ -493,6 +498,7 @@ impl<T: IoOps> Drop for RequestSlot<'_, T> {
         if let Some(req) = self.req.take() {
             T::request_pool(self.io.config()).free(req);
         }
+        self.io.inflight.fetch_sub(1, Release);
     }
 }
 

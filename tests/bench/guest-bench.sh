@@ -171,13 +171,16 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     fi
 fi
 
-# profile LABEL DEV WL: the hottest kernel symbols (all CPUs) over one run.
+# profile LABEL DEV WL: where the CPU time of one run goes (all CPUs, idle left out): per
+# object (kernel, modules, fio), then the hottest symbols.
 profile() {
     $PERF record -q -a -F 997 -o /tmp/perf.data -- \
         fio --name=p --filename="$2" $(fio_args "$3") --runtime="$BENCH_RUNTIME" \
         --output=/dev/null >/dev/null 2>&1 || { echo "@@P $1 perf record failed"; return; }
-    $PERF report -q -i /tmp/perf.data --stdio --no-children --sort sym --percent-limit 1 2>/dev/null |
-        grep -v '^$' | head -n 30 | sed "s/^/@@P $1 /"
+    for sort in dso sym; do
+        $PERF report -q -i /tmp/perf.data --stdio --no-children --sort $sort --percent-limit 0.5 2>/dev/null |
+            grep -v -e '^$' -e 'safe_halt' | head -n 25 | sed "s/^/@@P $1 $sort /"
+    done
 }
 
 for d in $BENCH_DEVICES; do
