@@ -77,8 +77,8 @@ pub(crate) struct CryptIo {
     sector: u64,
     /// The part of the base bio the unit covers.
     iter: BvecIter,
-    /// Requests of the current conversion in flight, plus one while it is being issued
-    /// (`cc_pending`).
+    /// Requests of the current conversion not finished yet (all are counted before the first
+    /// is issued), plus one while they are being issued (`cc_pending`).
     pending: Atomic<u32>,
     /// The first error (a raw [`BlkStatus`]); kept on the base I/O.
     error: Atomic<u32>,
@@ -384,7 +384,8 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
     let ss = cfg.features.sector_size;
     let step = u64::from(ss >> 9);
     let mut input = data.iter;
-    let mut slot = RequestSlot::new(&io);
+    let requests = data.iter.size() / ss;
+    let mut slot = RequestSlot::new(&io, requests);
     let mut output = encrypt.then(|| slot.out_iter()).flatten();
     let mut cc_sector = data.sector + cfg.iv_offset;
     let iv_size = cfg.iv.iv_size as usize;
@@ -397,7 +398,10 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
         drop(slot);
         return queue(io, |cfg| cfg.crypt_queue.queue());
     }
-    data.pending.store(1, Relaxed);
+    // Counted up front for the loop and every request; the loop gives back at the end, in one
+    // go, its own count and those of the requests that finished in it.
+    data.pending.store(requests + 1, Relaxed);
+    let mut finished = 1;
     while input.size() > 0 {
         let mut iv_sector = cc_sector;
         if cfg.features.iv_large_sectors {
@@ -407,7 +411,6 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
             iv::generate(mode, iv_sector, &mut ivbuf[..iv_size.max(8)]);
         }
         let tfm = &cfg.tfms[(cc_sector & tfm_mask) as usize];
-        data.pending.fetch_add(1, Relaxed);
         match slot.crypt(
             tfm,
             gfp,
@@ -422,11 +425,11 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
                 if result.is_err() {
                     set_error(&io, BlkStatus::IOERR);
                 }
-                data.pending.fetch_sub(1, Relaxed);
+                finished += 1;
             }
             None => {
                 set_error(&io, BlkStatus::IOERR);
-                data.pending.fetch_sub(1, Relaxed);
+                finished += 1;
             }
         }
         input.advance(io.base_bio(), ss);
@@ -436,7 +439,7 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
         cc_sector += step;
     }
     drop(slot);
-    if data.pending.fetch_sub(1, Full) == 1 {
+    if data.pending.fetch_sub(finished, Full) == finished {
         convert_done(io, false);
     }
 }

@@ -364,26 +364,36 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
 /// asynchronous belongs to the transform until it completes, and the next sector takes a new
 /// one. Dropping the slot gives an unused request back to the pool.
 ///
+/// The slot raises the I/O's `inflight` count once for itself and once for each request it
+/// expects to issue, so that a synchronous conversion touches the atomic twice in all, not
+/// twice per sector; a request that goes asynchronous takes one of those counts with it.
+///
 /// # Invariants
 ///
-/// The slot holds one count of `io.inflight` while it lives, so `out` (the I/O's out bio when
-/// the slot was made, or null) cannot be taken from the I/O meanwhile.
+/// The slot holds `1 + spare` counts of `io.inflight` while it lives, so `out` (the I/O's out
+/// bio when the slot was made, or null) cannot be taken from the I/O meanwhile.
 pub(crate) struct RequestSlot<'a, T: IoOps> {
     io: &'a ARef<Io<T>>,
     req: Option<RequestBox<IoReq<T>>>,
     out: *mut bindings::bio,
+    spare: u32,
 }
 
 impl<'a, T: IoOps> RequestSlot<'a, T> {
-    /// An empty slot for requests of `io`.
-    pub(crate) fn new(io: &'a ARef<Io<T>>) -> Self {
-        io.inflight.add(1, Relaxed);
+    /// An empty slot for about `requests` requests of `io` (more are fine, just slower).
+    pub(crate) fn new(io: &'a ARef<Io<T>>, requests: u32) -> Self {
+        io.inflight.add(requests.saturating_add(1), Relaxed);
         // ORDERING: `take_out_bio` clears `out_bio` before it reads `inflight` (both `Full`):
         // either it sees our count, or we see null.
         core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
         let out = io.out_bio.load(Acquire);
-        // INVARIANT: The count is raised and `out` read after it.
-        Self { io, req: None, out }
+        // INVARIANT: The counts are raised and `out` read after them.
+        Self {
+            io,
+            req: None,
+            out,
+            spare: requests.saturating_add(1) - 1,
+        }
     }
 
     /// The I/O's out bio, if it has one.
@@ -447,8 +457,12 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
 
         // The pages stay valid while the request is in flight: the base bio's because the
         // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
-        // while `inflight` is raised (by the slot now, by the request if it outlives it).
-        this.inflight.add(1, Relaxed);
+        // while `inflight` is raised (by the slot now, by the request if it outlives it: it
+        // takes one of the slot's spare counts).
+        if self.spare == 0 {
+            this.inflight.add(1, Relaxed);
+            self.spare = 1;
+        }
         // Each range must hold `len` bytes within its page.
         let src = input.segment(this.base_bio()).filter(|s| s.len >= len);
         let dst = match output {
@@ -460,7 +474,6 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
         };
         let (Some(src), Some(dst)) = (src, dst) else {
             self.req = Some(req);
-            this.inflight.fetch_sub(1, Release);
             return Some(Crypted::Done(Err(EIO)));
         };
         let src = SgEntry {
@@ -485,10 +498,13 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
         match submitted {
             Submitted::Done(req, result) => {
                 self.req = Some(req);
-                this.inflight.fetch_sub(1, Release);
                 Some(Crypted::Done(result))
             }
-            Submitted::InProgress | Submitted::Backlogged => Some(Crypted::Pending),
+            Submitted::InProgress | Submitted::Backlogged => {
+                // INVARIANT: The request holds one of the spare counts now.
+                self.spare -= 1;
+                Some(Crypted::Pending)
+            }
         }
     }
 }
@@ -498,7 +514,7 @@ impl<T: IoOps> Drop for RequestSlot<'_, T> {
         if let Some(req) = self.req.take() {
             T::request_pool(self.io.config()).free(req);
         }
-        self.io.inflight.fetch_sub(1, Release);
+        self.io.inflight.fetch_sub(self.spare + 1, Release);
     }
 }
 
