@@ -28,7 +28,9 @@ pub(crate) use io::{
     IoOps,
     IoPool,
     IoReq,
-    RequestSlot, //
+    RequestSlot,
+    BH_WORK,
+    WORK, //
 };
 pub(crate) use registration::Registration;
 pub(crate) use status::{

@@ -35,7 +35,9 @@ use crate::{
         MapBio,
         MapResult,
         RequestSlot,
-        Target, //
+        Target,
+        BH_WORK,
+        WORK, //
     },
     gfp::Gfp,
     params,
@@ -172,7 +174,7 @@ impl IoOps for CryptIo {
 fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
     // The extra reference keeps the target (and the queue) alive across the call.
     let keep = io.clone();
-    if let Err(io) = which(keep.config()).enqueue(io) {
+    if let Err(io) = which(keep.config()).enqueue::<_, WORK>(io) {
         // Already queued: a bug, not a reason to hang the bio.
         set_error(&io, BlkStatus::IOERR);
     }
@@ -196,8 +198,9 @@ fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
         CryptIo::run(io);
     } else if write {
         queue(io, |cfg| cfg.crypt_queue.queue());
-    } else {
-        queue(io, |_| workqueue::system_bh());
+    } else if let Err(io) = workqueue::system_bh().enqueue::<_, BH_WORK>(io) {
+        // Already queued: a bug, not a reason to hang the bio.
+        set_error(&io, BlkStatus::IOERR);
     }
 }
 

@@ -119,7 +119,18 @@ pub(crate) struct Io<T: IoOps> {
     config: NonNull<T::Config>,
     #[pin]
     work: Work<Io<T>>,
+    /// The work item for the system BH workqueue ([`BH_WORK`]): a work item that runs in
+    /// softirq context there and in process context on the target's queues would be one
+    /// lockdep class used both ways, which lockdep reports as an inconsistent lock state.
+    #[pin]
+    bh_work: Work<Io<T>, BH_WORK>,
 }
+
+/// The id of [`Io`]'s work item for every queue but the system BH workqueue (for
+/// [`kernel::workqueue::Queue::enqueue`]).
+pub(crate) const WORK: u64 = 0;
+/// The id of [`Io`]'s work item for the system BH workqueue.
+pub(crate) const BH_WORK: u64 = 1;
 
 // SAFETY: `Io` hands out `&T` and `&T::Config` only, both `Sync`; the raw pointers are owned
 // state with the same thread-safety as the references they stand for.
@@ -129,9 +140,18 @@ unsafe impl<T: IoOps> Sync for Io<T> {}
 
 impl_has_work! {
     impl{T: IoOps} HasWork<Io<T>> for Io<T> { self.work }
+    impl{T: IoOps} HasWork<Io<T>, BH_WORK> for Io<T> { self.bh_work }
 }
 
 impl<T: IoOps> WorkItem for Io<T> {
+    type Pointer = ARef<Io<T>>;
+
+    fn run(this: ARef<Io<T>>) {
+        T::run(this)
+    }
+}
+
+impl<T: IoOps> WorkItem<BH_WORK> for Io<T> {
     type Pointer = ARef<Io<T>>;
 
     fn run(this: ARef<Io<T>>) {
@@ -317,6 +337,7 @@ impl<T: IoOps> Io<T> {
             pool,
             config: NonNull::from(config),
             work <- new_work!("dm::Io::work"),
+            bh_work <- new_work!("dm::Io::bh_work"),
             data,
         });
         // SAFETY: `slot` is valid and pinned (caller); the initialiser cannot fail.
