@@ -187,20 +187,22 @@ fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
 /// workqueue, as upstream, and writes to `kcryptd`, since encryption allocates pages.
 fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
     let cfg = io.config();
-    let inline = if write {
-        cfg.features.no_write_workqueue
-    } else {
-        cfg.features.no_read_workqueue
-    };
-    if !inline || cfg.async_cipher {
-        queue(io, |cfg| cfg.crypt_queue.queue());
-    } else if !context::in_hardirq() && !context::irqs_disabled() {
+    let inline = !cfg.async_cipher
+        && if write {
+            cfg.features.no_write_workqueue
+        } else {
+            cfg.features.no_read_workqueue
+        };
+    let atomic = context::in_hardirq() || context::irqs_disabled();
+    if inline && !atomic {
         CryptIo::run(io);
-    } else if write {
+    } else if inline && !write {
+        if let Err(io) = workqueue::system_bh().enqueue::<_, BH_WORK>(io) {
+            // Already queued: a bug, not a reason to hang the bio.
+            set_error(&io, BlkStatus::IOERR);
+        }
+    } else {
         queue(io, |cfg| cfg.crypt_queue.queue());
-    } else if let Err(io) = workqueue::system_bh().enqueue::<_, BH_WORK>(io) {
-        // Already queued: a bug, not a reason to hang the bio.
-        set_error(&io, BlkStatus::IOERR);
     }
 }
 

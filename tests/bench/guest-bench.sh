@@ -52,23 +52,17 @@ dmcrs-load c || die "cannot load dm-crypt.ko"
 dmcrs-load rs crypt_rs || die "cannot load dm-crypt-rs.ko"
 
 # The backing devices, filled once so that reads find data everywhere.
-insmod /lib/modules/kernel/null_blk.ko nr_devices=0 || die "cannot load null_blk"
-nb=/sys/kernel/config/nullb
-mkdir -p /sys/kernel/config
-grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kernel/config
-for spec in "nb0 1" "nb1 0"; do
-    set -- $spec
-    mkdir "$nb/$1" || die "null_blk configfs"
-    echo 256 >"$nb/$1/size"
-    echo "$2" >"$nb/$1/memory_backed"
-    echo 1 >"$nb/$1/power" || die "cannot power on null_blk $1"
-done
+# lib.sh of the guest tests: nullb_setup, nullb_create.
+. /job/tests/lib.sh
+nullb_setup || die "cannot load null_blk"
+on_exit "nullb_remove nb0; nullb_remove nb1"
+NB_MEM=$(nullb_create nb0 256 1) || die "cannot make null_blk nb0"
+NB_NOMEM=$(nullb_create nb1 256 0) || die "cannot make null_blk nb1"
 devpath() {
     case $1 in
         brd) echo /dev/ram0 ;;
-        # Recent kernels name the disk after the configfs item, older ones nullb<index>.
-        nullb-mem) if [ -b /dev/nb0 ]; then echo /dev/nb0; else echo /dev/nullb$(cat $nb/nb0/index); fi ;;
-        nullb) if [ -b /dev/nb1 ]; then echo /dev/nb1; else echo /dev/nullb$(cat $nb/nb1/index); fi ;;
+        nullb-mem) echo "$NB_MEM" ;;
+        nullb) echo "$NB_NOMEM" ;;
         *) die "unknown device $1" ;;
     esac
 }

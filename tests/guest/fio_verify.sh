@@ -40,22 +40,10 @@ run fragments-cryptd "capi:cryptd(xts-aes-aesni)-plain64"
 echo 0 >$frag
 
 # null_blk devices completing in softirq (irqmode 1) and from a timer (irqmode 2).
-insmod /lib/modules/kernel/null_blk.ko nr_devices=0 || fail "cannot load null_blk"
-on_exit "rmmod null_blk"
-grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kernel/config
-for m in 1 2; do
-    d=/sys/kernel/config/nullb/fv$m
-    mkdir "$d" || fail "null_blk configfs"
-    echo $((mib + 1)) >"$d/size"
-    echo 1 >"$d/memory_backed"
-    echo $m >"$d/irqmode"
-    echo 1 >"$d/power" || fail "cannot power on null_blk fv$m"
-    on_exit "rmdir $d"
-    # Recent kernels name the disk after the configfs item, older ones nullb<index>.
-    dev=/dev/fv$m
-    [ -b $dev ] || dev=/dev/nullb$(cat "$d/index")
-    eval nullb$m=$dev
-done
+nullb_setup || fail "cannot load null_blk"
+on_exit "nullb_remove fv1; nullb_remove fv2"
+nullb1=$(nullb_create fv1 $((mib + 1)) 1 1) || fail "cannot make null_blk fv1"
+nullb2=$(nullb_create fv2 $((mib + 1)) 1 2) || fail "cannot make null_blk fv2"
 inline="no_read_workqueue no_write_workqueue"
 run inline-virtio aes-xts-plain64 /dev/vda $inline
 run inline-brd aes-xts-plain64 /dev/ram1 $inline

@@ -55,3 +55,26 @@ dm_create() { # NAME TABLE
     dmsetup create "$1" --table "$2" || return 1
     on_exit "dmsetup remove --retry $1 2>/dev/null"
 }
+
+# A null_blk device made through configfs; prints its path. null_blk must be loaded
+# (nr_devices=0) and configfs mounted (nullb_setup does both). Called in $(...), it cannot
+# register its own cleanup: the caller adds on_exit "nullb_remove NAME".
+nullb_create() { # NAME SIZE_MIB MEMORY_BACKED [IRQMODE]
+    _d=/sys/kernel/config/nullb/$1
+    mkdir "$_d" || return 1
+    echo "$2" >"$_d/size"
+    echo "$3" >"$_d/memory_backed"
+    [ -z "${4:-}" ] || echo "$4" >"$_d/irqmode"
+    echo 1 >"$_d/power" || return 1
+    # Recent kernels name the disk after the configfs item, older ones nullb<index>.
+    if [ -b "/dev/$1" ]; then echo "/dev/$1"; else echo "/dev/nullb$(cat "$_d/index")"; fi
+}
+
+nullb_remove() { rmdir "/sys/kernel/config/nullb/$1"; }
+
+# Loads null_blk without devices and mounts configfs, for nullb_create.
+nullb_setup() {
+    insmod /lib/modules/kernel/null_blk.ko nr_devices=0 || return 1
+    on_exit "rmmod null_blk"
+    grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kernel/config
+}
