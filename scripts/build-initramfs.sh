@@ -15,11 +15,15 @@ source "$(dirname "$0")/common.sh"
 KOUT=${1:?usage: build-initramfs.sh KOUT}
 BINARIES=(
     /usr/sbin/cryptsetup /usr/sbin/integritysetup /usr/sbin/dmsetup /usr/bin/fio
-    /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/blkdiscard /usr/sbin/losetup
+    /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/blkdiscard /usr/sbin/losetup /usr/bin/keyctl
 )
+# Their packages, checked on every build (a cache made before a binary joined the list has
+# no package for it yet).
+PACKAGES=(busybox-static cryptsetup-bin dmsetup fio e2fsprogs util-linux keyutils)
 # dlopen()ed at run time, so ldd cannot see them: pthread_cancel needs libgcc_s.
 EXTRA_LIBS=(/lib/x86_64-linux-gnu/libgcc_s.so.1)
 
+"$TOP/scripts/provision.sh" --packages "${PACKAGES[@]}" >&2
 KEY=$( {
     cat "$0" "$TOP/scripts/guest-init"
     echo "$KOUT"

@@ -189,6 +189,35 @@ pub(crate) struct Segment {
     pub(crate) len: u32,
 }
 
+impl Segment {
+    /// Runs `f` on the first `len` bytes of the segment, mapped for the CPU
+    /// (`kmap_local_page`); `None` if the segment is shorter.
+    ///
+    /// # Safety
+    ///
+    /// The page must stay valid during the call, and nothing else may access those bytes
+    /// meanwhile.
+    pub(crate) unsafe fn with_bytes<R>(
+        &self,
+        len: u32,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> Option<R> {
+        if len > self.len {
+            return None;
+        }
+        // SAFETY: The page is valid (caller); a segment lies within its page, so the mapping
+        // covers `offset + len` bytes, which nothing else accesses (caller).
+        unsafe {
+            let base = bindings::kmap_local_page(self.page).cast::<u8>();
+            let bytes =
+                core::slice::from_raw_parts_mut(base.add(self.offset as usize), len as usize);
+            let r = f(bytes);
+            bindings::kunmap_local(base.cast());
+            Some(r)
+        }
+    }
+}
+
 /// A block device (borrowed from a `dm_dev` that holds it open).
 ///
 /// # Invariants

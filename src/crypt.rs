@@ -9,10 +9,16 @@
 
 mod config;
 mod io;
+mod iv_gen;
+mod key;
+mod message;
 // Pure logic, also built and tested on the host (`src/host.rs`).
+mod elephant;
 mod iv;
+mod lmk;
 mod scan;
 mod table;
+mod tcw;
 
 pub(crate) use config::CryptConfig;
 

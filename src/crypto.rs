@@ -4,4 +4,5 @@
 //!
 //! C header: [`include/crypto/skcipher.h`](srctree/include/crypto/skcipher.h)
 
+pub(crate) mod aes;
 pub(crate) mod skcipher;

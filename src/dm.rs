@@ -28,7 +28,9 @@ pub(crate) use io::{
     IoOps,
     IoPool,
     IoReq,
+    Place,
     RequestSlot,
+    SectorData,
     BH_WORK,
     WORK, //
 };

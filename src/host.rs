@@ -7,13 +7,22 @@
 
 #![allow(dead_code)]
 
+#[path = "crypt/elephant.rs"]
+mod elephant;
 #[path = "crypt/iv.rs"]
 mod iv;
+#[path = "crypt/lmk.rs"]
+mod lmk;
 #[path = "crypt/scan.rs"]
 mod scan;
 #[path = "crypt/table.rs"]
 mod table;
+#[path = "crypt/tcw.rs"]
+mod tcw;
 
+#[cfg(test)]
+#[path = "../tests/host/iv_post.rs"]
+mod iv_post_tests;
 #[cfg(test)]
 #[path = "../tests/host/iv.rs"]
 mod iv_tests;

@@ -14,7 +14,11 @@
 #include <linux/scatterlist.h>
 #include <crypto/skcipher.h>
 #include <crypto/aead.h>
+#include <crypto/aes.h>
+#include <linux/random.h>
 #include <keys/user-type.h>
+#include <keys/encrypted-type.h>
+#include <keys/trusted-type.h>
 
 /* Macros bindgen cannot evaluate, exported as constants. */
 const gfp_t DMC_CONST_HELPER_GFP_NOIO = GFP_NOIO;

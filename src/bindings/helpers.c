@@ -17,6 +17,7 @@
 #include <crypto/skcipher.h>
 #include <linux/string.h>
 #include <linux/key.h>
+#include <linux/highmem.h>
 #include <keys/user-type.h>
 
 /* Module parameters. */
@@ -58,6 +59,11 @@ bool dmc_helper_page_is_large(struct page *page)
 void dmc_helper_put_page(struct page *page)
 {
 	put_page(page);
+}
+
+struct page *dmc_helper_zero_page(void)
+{
+	return ZERO_PAGE(0);
 }
 
 /* Crypto: skcipher inlines. */
@@ -116,12 +122,27 @@ void dmc_helper_skcipher_request_set_crypt(struct skcipher_request *req,
 	skcipher_request_set_crypt(req, src, dst, cryptlen, iv);
 }
 
+void dmc_helper_crypto_init_wait(struct crypto_wait *wait)
+{
+	crypto_init_wait(wait);
+}
+
+int dmc_helper_crypto_wait_req(int err, struct crypto_wait *wait)
+{
+	return crypto_wait_req(err, wait);
+}
+
 /* Scatterlists. */
 
 void dmc_helper_sg_set_page(struct scatterlist *sg, struct page *page, unsigned int len,
 			    unsigned int offset)
 {
 	sg_set_page(sg, page, len, offset);
+}
+
+struct page *dmc_helper_sg_page(struct scatterlist *sg)
+{
+	return sg_page(sg);
 }
 
 /* Bios. */
@@ -226,4 +247,9 @@ struct key *dmc_helper_request_key(struct key_type *type, const char *descriptio
 const struct user_key_payload *dmc_helper_user_key_payload_locked(const struct key *key)
 {
 	return user_key_payload_locked(key);
+}
+
+void *dmc_helper_dereference_key_locked(struct key *key)
+{
+	return dereference_key_locked(key);
 }

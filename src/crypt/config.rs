@@ -8,15 +8,17 @@ use super::{
     iv::{
         self,
         IvChoice,
-        IvError,
-        IvMode, //
+        IvError, //
     },
-    scan::hex2bin,
+    iv_gen::IvGen,
+    key::{
+        CryptKey,
+        Keying, //
+    },
     table::{
         self,
         ErrorKind,
         FeatureArgs,
-        KeyArg,
         TableError, //
     },
 };
@@ -40,11 +42,6 @@ use crate::{
         StatusWriter,
         Target, //
     },
-    keys::{
-        read_user_key,
-        KeyType,
-        SecretBuf, //
-    },
     params,
     workqueue::{
         num_online_cpus,
@@ -54,11 +51,15 @@ use crate::{
 };
 use core::fmt::Write;
 use kernel::{
+    new_mutex,
     prelude::*,
     str::CString,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Mutex,
     },
 };
 
@@ -72,21 +73,33 @@ pub(super) const BIO_MAX_VECS: u32 = 256;
 /// Ids that keep the workqueue names of two devices apart, as dm-crypt's `workqueue_ida`.
 static WORKQUEUE_ID: Atomic<u32> = Atomic::new(0);
 
+/// What the control path (messages, suspend and resume, status) changes and reads.
+pub(super) struct Control {
+    /// The key (`cc->key`, `cc->key_string`, `DM_CRYPT_KEY_VALID`).
+    pub(super) key: CryptKey,
+    /// `DM_CRYPT_SUSPENDED`: keys may change only while it is set.
+    pub(super) suspended: bool,
+}
+
 /// One `crypt` target instance (`struct crypt_config`).
 #[pin_data]
 pub(crate) struct CryptConfig {
     /// The cipher argument, verbatim (echoed by `status`).
     cipher_string: KVec<u8>,
-    /// The key (`cc->key`); zeroed when it came from a keyring.
-    key: SecretBuf,
-    /// `<type>:<description>` of a keyring key (`cc->key_string`).
-    key_string: Option<KVec<u8>>,
+    /// The key and the suspend state, behind a mutex: `key set` and `key wipe` change the key
+    /// while the device is suspended (no I/O in flight), status reads it.
+    #[pin]
+    pub(super) control: Mutex<Control>,
+    /// The key size in bytes (`cc->key_size`); `key set` cannot change it.
+    key_size: usize,
     /// One transform per key part (`tfms_count`), selected by sector.
     pub(super) tfms: KVec<Tfm>,
     /// Whether the cipher may complete asynchronously; only a synchronous one is run inline
     /// (`no_read_workqueue`, `no_write_workqueue`), where one request serves a whole bio.
     pub(super) async_cipher: bool,
     pub(super) iv: IvChoice,
+    /// The IV generator (`iv_gen_ops`), `None` without an IV.
+    pub(super) iv_gen: Option<IvGen>,
     pub(super) iv_offset: u64,
     pub(super) features: FeatureArgs,
     pub(super) dev: Device,
@@ -124,14 +137,14 @@ struct Cipher {
     cipher_string: KVec<u8>,
     tfms: KVec<Tfm>,
     iv: IvChoice,
-    key_string: Option<KVec<u8>>,
+    iv_gen: Option<IvGen>,
 }
 
 impl CryptConfig {
     fn ctr_cipher(
         args: &mut dm::Args,
         features: &FeatureArgs,
-        key: &mut SecretBuf,
+        key: &mut CryptKey,
     ) -> Result<Cipher, CtrError> {
         let cipher_arg = args.get(0).unwrap_or_default();
         let mut cipher_string = KVec::new();
@@ -159,116 +172,63 @@ impl CryptConfig {
             any_tfm.driver_name()
         );
 
-        let key_size = key.as_slice().len() as u32;
-        let mut iv = iv::select(spec.ivmode, any_tfm.iv_size(), key_size, spec.tfms_count)
-            .map_err(|e| match e {
-                IvError::Invalid => CtrError::inval(c"Invalid IV mode"),
-                IvError::Unnamed => CtrError::inval(c"Unknown error"),
-            })?;
+        let key_size = key.size();
+        let iv = iv::select(
+            spec.ivmode,
+            any_tfm.iv_size(),
+            key_size as u32,
+            spec.tfms_count,
+        )
+        .map_err(|e| match e {
+            IvError::Invalid => CtrError::inval(c"Invalid IV mode"),
+            IvError::Unnamed => CtrError::inval(c"Unknown error"),
+        })?;
         if iv.ignored_ivmode {
             pr_warn!("Selected cipher does not support IVs\n");
         }
 
         // `crypt_set_key`: decode, set on every transform, then wipe the argument.
-        let set = Self::set_key(args, key, &tfms, &iv, spec.tfms_count);
-        let set = set.inspect(|key_string| {
-            // A keyring key lives on in the transforms only.
-            if key_string.is_some() {
-                key.wipe();
-            }
-        });
+        let keying = Keying {
+            tfms: &tfms,
+            subkey_size: iv::subkey_size(key_size as u32, iv.layout, spec.tfms_count) as usize,
+        };
+        let set = key.set(args.get_c_str(1).unwrap_or(c""), &keying);
         if args.get(1).is_some_and(|k| !k.is_empty()) {
             args.wipe(1, b'0');
         }
-        let key_string = set.map_err(|e| CtrError::new(c"Error decoding and setting key", e))?;
+        set.map_err(|e| CtrError::new(c"Error decoding and setting key", e))?;
 
-        // The IV generators' constructors.
-        match iv.mode {
-            Some(IvMode::Benbi { .. }) => {
-                let shift = iv::benbi_shift(any_tfm.block_size())
-                    .ok_or(CtrError::inval(c"Error creating IV"))?;
-                iv.mode = Some(IvMode::Benbi { shift });
-            }
-            Some(mode) if !mode.is_supported() => {
-                pr_warn!("IV mode {:?} is not implemented yet\n", mode);
-                return Err(CtrError::inval(c"Error creating IV"));
-            }
-            _ => {}
+        // The IV generator's constructor, then its key material.
+        let iv_gen = IvGen::new(
+            &iv,
+            any_tfm,
+            spec.tfms_count,
+            features.sector_size,
+            key_size,
+        )?;
+        if let Some(gen) = &iv_gen {
+            gen.init(key.bytes(), &iv, spec.tfms_count)
+                .map_err(|e| CtrError::new(c"Error initialising IV", e))?;
         }
+        key.drop_keyring_copy();
         Ok(Cipher {
             cipher_string,
             tfms,
             iv,
-            key_string,
+            iv_gen,
         })
     }
 
-    /// `crypt_set_key`: the key into `key` and the transforms. Returns the key string of a
-    /// keyring key.
-    fn set_key(
-        args: &dm::Args,
-        key: &mut SecretBuf,
-        tfms: &[Tfm],
-        iv: &IvChoice,
-        tfms_count: u32,
-    ) -> Result<Option<KVec<u8>>> {
-        let arg = args.get(1).unwrap_or_default();
-        let (key_size, form) = table::key_size(arg).map_err(|_| EINVAL)?;
-        if key_size == 0 && arg != b"-" {
-            return Err(EINVAL);
+    /// How the key splits over the transforms.
+    pub(super) fn keying(&self) -> Keying<'_> {
+        Keying {
+            tfms: &self.tfms,
+            subkey_size: iv::subkey_size(
+                self.key_size as u32,
+                self.iv.layout,
+                self.tfms.len() as u32,
+            ) as usize,
         }
-        let mut key_string = None;
-        match form {
-            KeyArg::Keyring(spec) => {
-                // `spec` is `<type>:<description>`, the tail of the NUL-terminated argument.
-                let full = args.get_c_str(1).ok_or(EINVAL)?.to_bytes_with_nul();
-                let desc_c = &full[full.len() - 1 - spec.len()..];
-                key_string = Some(Self::read_keyring_key(spec, desc_c, key.as_mut_slice())?);
-            }
-            KeyArg::Hex(hex) => {
-                if !hex2bin(key.as_mut_slice(), hex) {
-                    return Err(EINVAL);
-                }
-            }
-        }
-        let subkey = iv::subkey_size(key_size as u32, iv.layout, tfms_count) as usize;
-        let mut result = Ok(());
-        for (i, tfm) in tfms.iter().enumerate() {
-            let part = key
-                .as_slice()
-                .get(i * subkey..(i + 1) * subkey)
-                .ok_or(EINVAL)?;
-            if let Err(e) = tfm.set_key(part) {
-                result = Err(e);
-            }
-        }
-        result.map(|()| key_string)
-    }
-
-    /// `crypt_set_keyring_key`: reads key `<type>:<description>` into `out`. `spec_c` is
-    /// `spec` with its NUL.
-    fn read_keyring_key(spec: &[u8], spec_c: &[u8], out: &mut [u8]) -> Result<KVec<u8>> {
-        if spec.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b) {
-            pr_err!("whitespace chars not allowed in key string\n");
-            return Err(EINVAL);
-        }
-        let colon = spec.iter().position(|&c| c == b':').ok_or(EINVAL)?;
-        if colon == 0 || colon + 1 == spec.len() {
-            return Err(EINVAL);
-        }
-        let ty = match &spec[..colon] {
-            b"logon" => KeyType::Logon,
-            b"user" => KeyType::User,
-            _ => {
-                pr_warn!("only logon and user keys are implemented yet\n");
-                return Err(EINVAL);
-            }
-        };
-        let desc = CStr::from_bytes_with_nul(&spec_c[colon + 1..]).map_err(|_| EINVAL)?;
-        let mut key_string = KVec::new();
-        key_string.extend_from_slice(spec, GFP_KERNEL)?;
-        read_user_key(ty, desc, out)?;
-        Ok(key_string)
     }
 
     /// The workqueues (`kcryptd_io-<dev>-<id>`, `kcryptd-<dev>-<id>`) with dm-crypt's flags.
@@ -355,7 +315,7 @@ impl dm::Operations for CryptConfig {
             return Err(CtrError::inval(c"Not enough arguments"));
         }
         let (key_size, _) = table::key_size(args.get(1).unwrap_or_default()).map_err(error)?;
-        let mut key = SecretBuf::new(key_size)
+        let mut key = CryptKey::new(key_size)
             .map_err(|_| CtrError::new(c"Cannot allocate encryption context", ENOMEM))?;
 
         // Optional parameters come first: the cipher depends on them.
@@ -401,11 +361,15 @@ impl dm::Operations for CryptConfig {
         KBox::pin_init(
             try_pin_init!(Self {
                 cipher_string: cipher.cipher_string,
-                key,
-                key_string: cipher.key_string,
+                control <- new_mutex!(Control {
+                    key,
+                    suspended: false,
+                }),
+                key_size,
                 async_cipher: cipher.tfms.iter().any(Tfm::is_async),
                 tfms: cipher.tfms,
                 iv: cipher.iv,
+                iv_gen: cipher.iv_gen,
                 iv_offset,
                 features,
                 dev,
@@ -443,21 +407,33 @@ impl dm::Operations for CryptConfig {
         limits.set_dma_alignment(lbs - 1);
         limits.cap_atomic_write(BIO_MAX_VECS * kernel::page::PAGE_SIZE as u32);
     }
+
+    fn message(&self, _target: &Target, args: &mut dm::Args) -> Result {
+        super::message::message(self, args)
+    }
+
+    fn postsuspend(&self, _target: &Target) {
+        self.control.lock().suspended = true;
+    }
+
+    fn preresume(&self, _target: &Target) -> Result {
+        if !self.control.lock().key.is_valid() {
+            pr_err!("aborting resume - crypt key is not set.\n");
+            return Err(EAGAIN);
+        }
+        Ok(())
+    }
+
+    fn resume(&self, _target: &Target) {
+        self.control.lock().suspended = false;
+    }
 }
 
 impl CryptConfig {
     /// `STATUSTYPE_TABLE`: the table line as upstream prints it.
     fn status_table(&self, w: &mut StatusWriter) -> core::fmt::Result {
         write!(w, "{} ", table::Bytes(&self.cipher_string))?;
-        if let Some(ks) = &self.key_string {
-            write!(w, ":{}:{}", self.key.as_slice().len(), table::Bytes(ks))?;
-        } else if self.key.as_slice().is_empty() {
-            w.write_char('-')?;
-        } else {
-            for b in self.key.as_slice() {
-                write!(w, "{b:02x}")?;
-            }
-        }
+        self.control.lock().key.status(w)?;
         write!(
             w,
             " {} {} {}",
@@ -517,7 +493,7 @@ impl CryptConfig {
             w,
             ",cipher_string={},key_size={},key_parts={},key_extra_size={},key_mac_size=0;",
             table::Bytes(&self.cipher_string),
-            self.key.as_slice().len(),
+            self.key_size,
             self.iv.layout.key_parts,
             self.iv.layout.key_extra_size,
         )

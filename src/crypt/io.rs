@@ -17,7 +17,7 @@ use super::{
         CryptConfig,
         BIO_MAX_VECS, //
     },
-    iv,
+    iv_gen::IvGen,
 };
 use crate::{
     bio::{
@@ -26,7 +26,6 @@ use crate::{
         OwnedBio, //
     },
     context,
-    crypto::skcipher::MAX_IV_SIZE,
     dm::{
         Crypted,
         Io,
@@ -34,7 +33,9 @@ use crate::{
         IoReq,
         MapBio,
         MapResult,
+        Place,
         RequestSlot,
+        SectorData,
         Target,
         BH_WORK,
         WORK, //
@@ -159,6 +160,35 @@ impl IoOps for CryptIo {
         &config.req_pool
     }
 
+    fn generate_iv(
+        io: &Io<Self>,
+        sector: u64,
+        encrypt: bool,
+        iv: &mut [u8],
+        data: SectorData<'_>,
+    ) -> Result {
+        let cfg = io.config();
+        let iv = &mut iv[..cfg.iv.iv_size as usize];
+        match &cfg.iv_gen {
+            Some(gen) => gen.generate(cfg, sector, encrypt, iv, data),
+            None => {
+                iv.fill(0);
+                Ok(())
+            }
+        }
+    }
+
+    fn wants_post(io: &Io<Self>) -> bool {
+        io.config().iv_gen.as_ref().is_some_and(IvGen::has_post)
+    }
+
+    fn post(io: &Io<Self>, sector: u64, encrypt: bool, dst: &mut [u8]) {
+        let cfg = io.config();
+        if let Some(gen) = &cfg.iv_gen {
+            gen.post(cfg, sector, encrypt, dst);
+        }
+    }
+
     fn crypt_done(io: ARef<Io<Self>>, result: Result) {
         if result.is_err() {
             set_error(&io, BlkStatus::IOERR);
@@ -194,9 +224,11 @@ fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
             cfg.features.no_read_workqueue
         };
     let atomic = context::in_hardirq() || context::irqs_disabled();
-    if inline && !atomic {
+    // An IV generator that waits for a cipher request needs process context: kcryptd.
+    let may_sleep = cfg.iv_gen.as_ref().is_some_and(IvGen::may_sleep);
+    if inline && !atomic && !(may_sleep && context::in_interrupt()) {
         CryptIo::run(io);
-    } else if inline && !write {
+    } else if inline && !write && !may_sleep {
         if let Err(io) = workqueue::system_bh().enqueue::<_, BH_WORK>(io) {
             // Already queued: a bug, not a reason to hang the bio.
             set_error(&io, BlkStatus::IOERR);
@@ -393,8 +425,6 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
     let mut slot = RequestSlot::new(&io, requests);
     let mut output = encrypt.then(|| slot.out_iter()).flatten();
     let mut cc_sector = data.sector + cfg.iv_offset;
-    let iv_size = cfg.iv.iv_size as usize;
-    let mut ivbuf = [0u8; MAX_IV_SIZE];
     let tfm_mask = cfg.tfms.len() as u64 - 1;
 
     if !slot.fill(gfp) {
@@ -412,19 +442,10 @@ fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
         if cfg.features.iv_large_sectors {
             iv_sector >>= cfg.features.sector_shift();
         }
-        if let Some(mode) = cfg.iv.mode {
-            iv::generate(mode, iv_sector, &mut ivbuf[..iv_size.max(8)]);
-        }
         let tfm = &cfg.tfms[(cc_sector & tfm_mask) as usize];
-        match slot.crypt(
-            tfm,
-            gfp,
-            &ivbuf[..iv_size],
-            &input,
-            output.as_ref(),
-            ss,
-            encrypt,
-        ) {
+        let src = Place::Base(&input);
+        let dst = output.as_ref().map_or(src, Place::Out);
+        match slot.crypt(tfm, gfp, src, dst, ss, encrypt, iv_sector) {
             Some(Crypted::Pending) => {}
             Some(Crypted::Done(result)) => {
                 if result.is_err() {

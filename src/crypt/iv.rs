@@ -34,21 +34,6 @@ pub(crate) enum IvMode {
     Elephant,
 }
 
-impl IvMode {
-    /// Whether dm-crypt-rs implements the mode yet.
-    pub(crate) fn is_supported(self) -> bool {
-        matches!(
-            self,
-            Self::Plain
-                | Self::Plain64
-                | Self::Plain64Be
-                | Self::Essiv
-                | Self::Benbi { .. }
-                | Self::Null
-        )
-    }
-}
-
 /// How the key splits into per-transform keys and extra material.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct KeyLayout {

@@ -101,6 +101,52 @@ impl Tfm {
         unsafe { bindings::crypto_skcipher_reqsize(self.raw()) }
     }
 
+    /// Encrypts one all-zero block of `out.len()` bytes with `iv` into `out`, and waits for
+    /// it (the encrypted byte-offset IV, `crypt_iv_eboiv_gen`). The request and buffers come
+    /// from `gfp`; may sleep if `gfp` may, or if the transform is asynchronous.
+    ///
+    /// `out` must be at most [`MAX_IV_SIZE`] bytes and `iv` the transform's IV size.
+    pub(crate) fn encrypt_zeros_wait(&self, gfp: Gfp, iv: &[u8], out: &mut [u8]) -> Result {
+        let len = out.len();
+        if len > MAX_IV_SIZE || iv.len() > MAX_IV_SIZE {
+            return Err(EINVAL);
+        }
+        // One allocation, as in C: the request with its context, then the IV, then the output.
+        let reqsize = size_of::<bindings::skcipher_request>() + self.req_size() as usize;
+        let reqsize = reqsize.next_multiple_of(size_of::<u64>());
+        let buf = SensitiveBuf::new(reqsize + 2 * MAX_IV_SIZE, gfp).ok_or(ENOMEM)?;
+        let wait = Opaque::<bindings::crypto_wait>::uninit();
+        let src = Opaque::<bindings::scatterlist>::uninit();
+        let dst = Opaque::<bindings::scatterlist>::uninit();
+        // SAFETY: `buf` holds the request (kmalloc-aligned, as C allocates it) followed by
+        // two `MAX_IV_SIZE` areas; the scatterlists point at the zero page and at the output
+        // area, both valid until the request finished, which `crypto_wait_req` waits for.
+        // Nothing else uses the buffer meanwhile.
+        let ret = unsafe {
+            let base = buf.ptr.as_ptr();
+            let req = base.cast::<bindings::skcipher_request>();
+            let ivp = base.add(reqsize);
+            let outp = ivp.add(MAX_IV_SIZE);
+            core::ptr::copy_nonoverlapping(iv.as_ptr(), ivp, iv.len());
+            bindings::crypto_init_wait(wait.get());
+            bindings::sg_init_table(src.get(), 1);
+            bindings::sg_set_page(src.get(), bindings::zero_page(), len as u32, 0);
+            bindings::sg_init_one(dst.get(), outp.cast(), len as u32);
+            bindings::skcipher_request_set_tfm(req, self.raw());
+            bindings::skcipher_request_set_callback(
+                req,
+                0,
+                Some(bindings::crypto_req_done),
+                wait.get().cast(),
+            );
+            bindings::skcipher_request_set_crypt(req, src.get(), dst.get(), len as u32, ivp.cast());
+            let r = bindings::crypto_wait_req(bindings::crypto_skcipher_encrypt(req), wait.get());
+            core::ptr::copy_nonoverlapping(outp, out.as_mut_ptr(), len);
+            r
+        };
+        kernel::error::to_result(ret)
+    }
+
     /// The implementation in use (`cra_driver_name`), e.g. `xts-aes-aesni`.
     pub(crate) fn driver_name(&self) -> &CStr {
         // SAFETY: The transform is valid; the name lives as long as the algorithm, which the
@@ -113,6 +159,34 @@ impl Drop for Tfm {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the transform is valid and not yet freed.
         unsafe { bindings::crypto_free_skcipher(self.raw()) };
+    }
+}
+
+/// A kmalloc'ed buffer, freed with `kfree_sensitive` (zeroed first).
+///
+/// # Invariants
+///
+/// `ptr` is a kmalloc allocation of at least the requested size, owned by this value.
+struct SensitiveBuf {
+    ptr: NonNull<u8>,
+}
+
+impl SensitiveBuf {
+    /// `len` bytes from kmalloc with `gfp`; `None` if there are none to be had.
+    fn new(len: usize, gfp: Gfp) -> Option<Self> {
+        // SAFETY: Any size and flags are valid; failure returns null.
+        let ptr = unsafe { bindings::__kmalloc_noprof(len, gfp.raw()) };
+        // INVARIANT: A non-null result is a fresh allocation of `len` bytes.
+        Some(Self {
+            ptr: NonNull::new(ptr.cast())?,
+        })
+    }
+}
+
+impl Drop for SensitiveBuf {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant `ptr` is a kmalloc allocation we own.
+        unsafe { bindings::kfree_sensitive(self.ptr.as_ptr().cast()) };
     }
 }
 
@@ -233,6 +307,26 @@ impl<C: RequestContext> RequestBox<C> {
     /// The caller's context.
     pub(crate) fn ctx(&self) -> &C {
         &self.el.ctx
+    }
+
+    /// The caller's context, mutably.
+    pub(crate) fn ctx_mut(&mut self) -> &mut C {
+        &mut self.el.ctx
+    }
+
+    /// The destination of the request's last operation.
+    pub(crate) fn dst(&self) -> SgEntry {
+        // `sg_out` was set up by `submit` (a request is only completed after one), and the
+        // box owns the element.
+        let sg = self.el.sg_out.get();
+        // SAFETY: As above: an initialised scatterlist entry the box owns.
+        unsafe {
+            SgEntry {
+                page: bindings::sg_page(sg),
+                offset: (*sg).offset,
+                len: (*sg).length,
+            }
+        }
     }
 
     /// The IV buffer ([`MAX_IV_SIZE`] bytes; the transform reads its `iv_size`).

@@ -21,7 +21,8 @@ use crate::{
         BioEndIo,
         BlkStatus,
         BvecIter,
-        OwnedBio, //
+        OwnedBio,
+        Segment, //
     },
     crypto::skcipher::{
         RequestBox,
@@ -29,8 +30,7 @@ use crate::{
         RequestPool,
         SgEntry,
         Submitted,
-        Tfm,
-        MAX_IV_SIZE, //
+        Tfm, //
     },
     gfp::Gfp,
     mempool::{
@@ -84,9 +84,90 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
     /// The pool the requests of [`RequestSlot`] come from.
     fn request_pool(config: &Self::Config) -> &RequestPool<IoReq<Self>>;
 
+    /// Writes the IV for the request of [`RequestSlot::crypt`] on `sector` (the number the
+    /// caller passed) into `iv`, before the request is submitted. `data` gives access to the
+    /// request's source and destination bytes, which the generator may read or preprocess.
+    fn generate_iv(
+        io: &Io<Self>,
+        sector: u64,
+        encrypt: bool,
+        iv: &mut [u8],
+        data: SectorData<'_>,
+    ) -> Result;
+
+    /// Post-processes the destination `dst` of a request on `sector` that succeeded, right
+    /// after the cipher (possibly in interrupt context: must not sleep). Only called when
+    /// [`IoOps::wants_post`] says so.
+    fn post(_io: &Io<Self>, _sector: u64, _encrypt: bool, _dst: &mut [u8]) {}
+
+    /// Whether requests of this I/O need [`IoOps::post`].
+    fn wants_post(_io: &Io<Self>) -> bool {
+        false
+    }
+
     /// A request of [`RequestSlot::crypt`] that went asynchronous finished with `result` (possibly in
     /// interrupt context: must not sleep nor submit I/O). The request is already freed.
     fn crypt_done(io: ARef<Io<Self>>, result: Result);
+}
+
+/// Where in an [`Io`]'s data a request reads or writes.
+#[derive(Clone, Copy)]
+pub(crate) enum Place<'p> {
+    /// The base bio, at this position.
+    Base(&'p BvecIter),
+    /// The out bio ([`Io::set_out_bio`]), at this position.
+    Out(&'p BvecIter),
+}
+
+/// The source and destination bytes of a request about to be submitted, for
+/// [`IoOps::generate_iv`].
+///
+/// # Invariants
+///
+/// `src` and `dst` are segments of at least `len` bytes of the I/O's pages, valid and not
+/// accessed by anything else while the value lives (the request is not submitted yet, and each
+/// range of an I/O is converted once).
+pub(crate) struct SectorData<'a> {
+    src: Segment,
+    dst: Segment,
+    len: u32,
+    gfp: Gfp,
+    /// Set when the generator prepared the data in the destination: the cipher then works in
+    /// place there.
+    in_place: &'a mut bool,
+}
+
+impl SectorData<'_> {
+    /// The allocation flags that suit the context (for a generator that allocates).
+    pub(crate) fn gfp(&self) -> Gfp {
+        self.gfp
+    }
+
+    /// Runs `f` on the source bytes.
+    pub(crate) fn source<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        // SAFETY: By the type invariant the segment is valid, long enough and ours.
+        // PANIC: The invariant guarantees `len` bytes, so `with_bytes` returns `Some`.
+        unsafe { self.src.with_bytes(self.len, f) }.expect("segment shorter than its request")
+    }
+
+    /// Copies the source into the destination and runs `f` on the destination; the cipher
+    /// then reads its input from there (dm-crypt's `CRYPT_ENCRYPT_PREPROCESS`).
+    pub(crate) fn prepare_in_destination(&mut self, f: impl FnOnce(&mut [u8])) {
+        let same = self.src.page == self.dst.page && self.src.offset == self.dst.offset;
+        // SAFETY: As in `source`; the two segments are distinct ranges unless equal (checked),
+        // each mapped once at a time.
+        unsafe {
+            if !same {
+                let len = self.len;
+                let dst = self.dst;
+                self.src.with_bytes(len, |s| {
+                    dst.with_bytes(len, |d| d.copy_from_slice(s));
+                });
+            }
+            self.dst.with_bytes(self.len, f);
+        }
+        *self.in_place = true;
+    }
 }
 
 /// Where an `Io` lives.
@@ -444,37 +525,46 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
                 gfp,
                 IoReq {
                     io: self.io.clone(),
+                    sector: 0,
+                    encrypt: false,
                 },
             );
         }
         self.req.is_some()
     }
 
-    /// Encrypts (or decrypts) the `len` bytes at `input` of the base bio with `tfm` and `iv`,
-    /// into the same place (`output` `None`) or into `output` of the out bio. `gfp` is for a
-    /// new request.
+    /// The segment of at least `len` bytes at `place`, within one page.
+    fn segment(&self, place: Place<'_>, len: u32) -> Option<Segment> {
+        match place {
+            Place::Base(it) => it.segment(self.io.base_bio()),
+            Place::Out(it) => self.out_bio().and_then(|b| it.segment(b)),
+        }
+        .filter(|s| s.len >= len)
+    }
+
+    /// Encrypts (or decrypts) `len` bytes from `src` to `dst` (the same place: in place) with
+    /// `tfm`. `sector` is handed to [`IoOps::generate_iv`] and [`IoOps::post`]; `gfp` is for
+    /// a new request.
     ///
     /// Both ranges must lie within one page each. Returns `None` if no request could be had
-    /// (`gfp` cannot sleep), [`Crypted::Done`] if the cipher finished synchronously, and
-    /// [`Crypted::Pending`] if [`IoOps::crypt_done`] will be called.
+    /// (`gfp` cannot sleep), [`Crypted::Done`] if the cipher finished synchronously (post-
+    /// processed already), and [`Crypted::Pending`] if [`IoOps::crypt_done`] will be called.
     #[expect(clippy::too_many_arguments, reason = "one per field of the C request")]
     pub(crate) fn crypt(
         &mut self,
         tfm: &Tfm,
         gfp: Gfp,
-        iv: &[u8],
-        input: &BvecIter,
-        output: Option<&BvecIter>,
+        src: Place<'_>,
+        dst: Place<'_>,
         len: u32,
         encrypt: bool,
+        sector: u64,
     ) -> Option<Crypted> {
         if !self.fill(gfp) {
             return None;
         }
         let this = self.io;
         let mut req = self.req.take()?;
-        let n = iv.len().min(MAX_IV_SIZE);
-        req.iv_mut()[..n].copy_from_slice(&iv[..n]);
 
         // The pages stay valid while the request is in flight: the base bio's because the
         // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
@@ -484,19 +574,28 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
             this.inflight.add(1, Relaxed);
             self.spare = 1;
         }
-        // Each range must hold `len` bytes within its page.
-        let src = input.segment(this.base_bio()).filter(|s| s.len >= len);
-        let dst = match output {
-            None => src,
-            Some(out) => self
-                .out_bio()
-                .and_then(|b| out.segment(b))
-                .filter(|s| s.len >= len),
-        };
-        let (Some(src), Some(dst)) = (src, dst) else {
+        let (Some(src), Some(dst)) = (self.segment(src, len), self.segment(dst, len)) else {
             self.req = Some(req);
             return Some(Crypted::Done(Err(EIO)));
         };
+        let mut in_place = false;
+        // INVARIANT: The segments hold `len` bytes of the I/O's pages, and the request that
+        // will use them is not submitted yet.
+        let data = SectorData {
+            src,
+            dst,
+            len,
+            gfp,
+            in_place: &mut in_place,
+        };
+        if let Err(e) = T::generate_iv(this, sector, encrypt, req.iv_mut(), data) {
+            self.req = Some(req);
+            return Some(Crypted::Done(Err(e)));
+        }
+        let src = if in_place { dst } else { src };
+        let ctx = req.ctx_mut();
+        ctx.sector = sector;
+        ctx.encrypt = encrypt;
         let src = SgEntry {
             page: src.page,
             offset: src.offset,
@@ -518,6 +617,9 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
         };
         match submitted {
             Submitted::Done(req, result) => {
+                if result.is_ok() {
+                    IoReq::post(&req);
+                }
                 self.req = Some(req);
                 Some(Crypted::Done(result))
             }
@@ -548,13 +650,38 @@ pub(crate) enum Crypted {
 }
 
 /// The context of a cipher request of an [`Io`]: a reference that keeps the I/O (and so its
-/// pages) alive until the request completes.
+/// pages) alive until the request completes, and what [`IoOps::post`] needs.
 pub(crate) struct IoReq<T: IoOps> {
     io: ARef<Io<T>>,
+    sector: u64,
+    encrypt: bool,
+}
+
+impl<T: IoOps> IoReq<T> {
+    /// Runs [`IoOps::post`] on the destination of a request that succeeded.
+    fn post(req: &RequestBox<Self>) {
+        let ctx = req.ctx();
+        if !T::wants_post(&ctx.io) {
+            return;
+        }
+        let dst = req.dst();
+        let seg = Segment {
+            page: dst.page,
+            offset: dst.offset,
+            len: dst.len,
+        };
+        // SAFETY: The request finished, and its destination is a range of the I/O's pages,
+        // still valid (the request holds a reference on the I/O and a count of `inflight`),
+        // that nothing else accesses: each range is converted once.
+        unsafe { seg.with_bytes(dst.len, |d| T::post(&ctx.io, ctx.sector, ctx.encrypt, d)) };
+    }
 }
 
 impl<T: IoOps> RequestContext for IoReq<T> {
     fn complete(req: RequestBox<Self>, result: Result) {
+        if result.is_ok() {
+            Self::post(&req);
+        }
         let io = req.ctx().io.clone();
         T::request_pool(io.config()).free(req);
         io.inflight.fetch_sub(1, Release);

@@ -197,6 +197,27 @@ pub(crate) trait Operations: Sized + Send + Sync + 'static {
     fn io_hints(&self, _target: &Target, _limits: &mut QueueLimits<'_>) {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
+
+    /// Handles a message (`dmsetup message`; `message`). The arguments may be overwritten
+    /// (key material is wiped there).
+    fn message(&self, _target: &Target, _args: &mut Args) -> Result {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The device was suspended: no bio of the target is in flight (`postsuspend`).
+    fn postsuspend(&self, _target: &Target) {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The device is about to resume; an error aborts the resume (`preresume`).
+    fn preresume(&self, _target: &Target) -> Result {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The device resumed (`resume`).
+    fn resume(&self, _target: &Target) {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The C `target_type` table for an [`Operations`] implementation.
@@ -222,6 +243,26 @@ impl<T: Operations> VTable<T> {
             },
             io_hints: if T::HAS_IO_HINTS {
                 Some(Self::io_hints_callback)
+            } else {
+                None
+            },
+            message: if T::HAS_MESSAGE {
+                Some(Self::message_callback)
+            } else {
+                None
+            },
+            postsuspend: if T::HAS_POSTSUSPEND {
+                Some(Self::postsuspend_callback)
+            } else {
+                None
+            },
+            preresume: if T::HAS_PRERESUME {
+                Some(Self::preresume_callback)
+            } else {
+                None
+            },
+            resume: if T::HAS_RESUME {
+                Some(Self::resume_callback)
             } else {
                 None
             },
@@ -321,6 +362,65 @@ impl<T: Operations> VTable<T> {
         // SAFETY: dm core gives us the limits for the call.
         let mut limits = unsafe { QueueLimits::from_raw(limits) };
         this.io_hints(target, &mut limits);
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded, and `argc` valid strings in
+    /// `argv` that are the callback's for the call.
+    unsafe extern "C" fn message_callback(
+        ti: *mut bindings::dm_target,
+        argc: c_uint,
+        argv: *mut *mut c_char,
+        _result: *mut c_char,
+        _maxlen: c_uint,
+    ) -> c_int {
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        // SAFETY: `argv` holds `argc` strings that dm core keeps alive during the call.
+        let mut args = unsafe { Args::from_raw(argc, argv) };
+        match this.message(target, &mut args) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded.
+    unsafe extern "C" fn postsuspend_callback(ti: *mut bindings::dm_target) {
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        this.postsuspend(target);
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded.
+    unsafe extern "C" fn preresume_callback(ti: *mut bindings::dm_target) -> c_int {
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        match this.preresume(target) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded.
+    unsafe extern "C" fn resume_callback(ti: *mut bindings::dm_target) {
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        this.resume(target);
     }
 
     /// # Safety

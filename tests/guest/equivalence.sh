@@ -13,6 +13,9 @@ sectors=$((mib * 2048))
 K32=$(printf '0123456789abcdef%.0s' 1 2)
 K64=$(printf 'fedcba9876543210%.0s' 1 2 3 4)
 K128=$K64$(printf '0011223344556677%.0s' 1 2 3 4)
+# loop-AES: 64 keys (version 2), 65 with the IV seed (version 3); 16 bytes each.
+LMK2=$(for i in $(seq 64); do printf '%02x%030x' $i $((i * 7919)); done)
+LMK3=$LMK2$(printf 'a5%.0s' $(seq 16))
 
 # "<cipher> <key> <iv_offset> <offset> [<features>]"; the devices are filled in.
 cat >/tmp/eq-tables <<EOT
@@ -34,6 +37,18 @@ capi:cbc(aes)-essiv:sha256 $K32 0 0
 serpent-xts-plain64 $K64 0 0
 twofish-xts-plain64 $K64 0 0
 capi:cryptd(xts-aes-aesni)-plain64 $K64 0 0
+aes:64-cbc-lmk $LMK2 0 0
+aes:64-cbc-lmk $LMK3 7 0
+capi:cbc(aes)-lmk $LMK3 0 0
+capi:cryptd(cbc-aes-aesni)-lmk $LMK3 0 0
+aes-cbc-tcw $K64$K32 0 0
+aes-cbc-tcw $K128 9 0
+capi:cryptd(cbc-aes-aesni)-tcw $K64$K32 0 0
+aes-cbc-eboiv $K32 0 0
+aes-cbc-eboiv $K64 0 0 2 sector_size:4096 iv_large_sectors
+aes-cbc-elephant $K64 0 0
+aes-cbc-elephant $K128 0 0 2 sector_size:4096 iv_large_sectors
+capi:cryptd(cbc-aes-aesni)-elephant $K64 3 0
 EOT
 
 
