@@ -15,6 +15,7 @@ mod io;
 mod registration;
 mod status;
 mod target;
+mod write_thread;
 
 pub(crate) use args::Args;
 pub(crate) use device::{
@@ -35,6 +36,10 @@ pub(crate) use io::{
     WORK, //
 };
 pub(crate) use registration::Registration;
+pub(crate) use write_thread::{
+    SortedSubmit,
+    WriteThread, //
+};
 pub(crate) use status::{
     StatusType,
     StatusWriter, //

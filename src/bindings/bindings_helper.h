@@ -16,6 +16,8 @@
 #include <crypto/aead.h>
 #include <crypto/aes.h>
 #include <linux/random.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 #include <keys/user-type.h>
 #include <keys/encrypted-type.h>
 #include <keys/trusted-type.h>
@@ -42,3 +44,5 @@ const blk_opf_t DMC_CONST_HELPER_REQ_ATOMIC = REQ_ATOMIC;
 const u32 DMC_CONST_HELPER_CRYPTO_ALG_ALLOCATES_MEMORY = CRYPTO_ALG_ALLOCATES_MEMORY;
 const u32 DMC_CONST_HELPER_CRYPTO_TFM_REQ_MAY_BACKLOG = CRYPTO_TFM_REQ_MAY_BACKLOG;
 const size_t DMC_CONST_HELPER_CRYPTO_MINALIGN = CRYPTO_MINALIGN;
+const int DMC_CONST_HELPER_NUMA_NO_NODE = NUMA_NO_NODE;
+const int DMC_CONST_HELPER_MIN_NICE = MIN_NICE;

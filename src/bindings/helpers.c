@@ -49,6 +49,23 @@ bool dmc_helper_irqs_disabled(void)
 	return irqs_disabled();
 }
 
+/* The current task (macros). */
+
+void dmc_helper_set_current_state_interruptible(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+}
+
+void dmc_helper_set_current_state_running(void)
+{
+	__set_current_state(TASK_RUNNING);
+}
+
+void dmc_helper_cond_resched(void)
+{
+	cond_resched();
+}
+
 /* Pages. */
 
 bool dmc_helper_page_is_large(struct page *page)

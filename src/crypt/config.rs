@@ -40,7 +40,8 @@ use crate::{
         QueueLimits,
         StatusType,
         StatusWriter,
-        Target, //
+        Target,
+        WriteThread, //
     },
     params,
     workqueue::{
@@ -119,6 +120,10 @@ pub(crate) struct CryptConfig {
     pub(super) io_queue: OwnedQueue,
     /// `kcryptd`: encryption and decryption, in process context.
     pub(super) crypt_queue: OwnedQueue,
+    /// `dmcrypt_write`: submits encrypted writes in sector order, batched, unless the table
+    /// asks for direct submission (`submit_from_crypt_cpus`, `no_write_workqueue`).
+    #[pin]
+    pub(super) write_thread: WriteThread<CryptIo>,
 }
 
 fn error(e: TableError) -> CtrError {
@@ -358,7 +363,7 @@ impl dm::Operations for CryptConfig {
         target.set_limit_swap_bios();
         target.set_accounts_remapped_io();
 
-        KBox::pin_init(
+        let this = KBox::pin_init(
             try_pin_init!(Self {
                 cipher_string: cipher.cipher_string,
                 control <- new_mutex!(Control {
@@ -379,10 +384,27 @@ impl dm::Operations for CryptConfig {
                 fragments <- IoPool::new(MIN_IOS),
                 io_queue,
                 crypt_queue,
+                write_thread <- WriteThread::new(),
             }),
             GFP_KERNEL,
         )
-        .map_err(|e| CtrError::new(c"Cannot allocate crypt bioset", e))
+        .map_err(|e| CtrError::new(c"Cannot allocate crypt bioset", e))?;
+
+        let spawn_err = |e| CtrError::new(c"Couldn't spawn write thread", e);
+        let name = CString::try_from_fmt(format_args!(
+            "dmcrypt_write/{}",
+            target.device_name().to_str().unwrap_or("?")
+        ))
+        .map_err(|_| spawn_err(ENOMEM))?;
+        let mut this = this;
+        let high_priority = this.features.high_priority;
+        this.as_mut()
+            .project()
+            .write_thread
+            .into_ref()
+            .start(&name, high_priority)
+            .map_err(spawn_err)?;
+        Ok(this)
     }
 
     fn map(&self, target: &Target, bio: MapBio<'_, Self>) -> MapResult {

@@ -36,6 +36,7 @@ use crate::{
         Place,
         RequestSlot,
         SectorData,
+        SortedSubmit,
         Target,
         BH_WORK,
         WORK, //
@@ -476,18 +477,42 @@ fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
     match io.data().phase() {
         // Decrypted in place: dropping the reference completes the bio.
         Phase::ReadDecrypt | Phase::ReadSubmit => drop(io),
-        Phase::WriteEncrypt | Phase::WriteSubmit => {
-            if from_callback {
-                io.data().set_phase(Phase::WriteSubmit);
-                queue(io, |cfg| cfg.io_queue.queue());
-            } else {
-                submit_write(io);
-            }
-        }
+        Phase::WriteEncrypt | Phase::WriteSubmit => write_io_submit(io, from_callback),
     }
 }
 
-/// `kcryptd_crypt_write_io_submit`: submits the encrypted bio of a unit.
+/// `kcryptd_crypt_write_io_submit`: an encrypted unit goes to the sorted write thread, or is
+/// submitted right away where the table asks for that (`submit_from_crypt_cpus` after
+/// synchronous encryption, `no_write_workqueue`). A completion callback never submits: with
+/// `no_write_workqueue` it hands the unit to `kcryptd_io`.
+fn write_io_submit(io: ARef<Io<CryptIo>>, from_callback: bool) {
+    let f = &io.config().features;
+    if f.no_write_workqueue {
+        if from_callback {
+            io.data().set_phase(Phase::WriteSubmit);
+            queue(io, |cfg| cfg.io_queue.queue());
+        } else {
+            submit_write(io);
+        }
+    } else if f.submit_from_crypt_cpus && !from_callback {
+        submit_write(io);
+    } else {
+        let keep = io.clone();
+        keep.config().write_thread.push(io);
+    }
+}
+
+impl SortedSubmit for CryptIo {
+    fn sort_key(&self) -> u64 {
+        self.sector
+    }
+
+    fn submit_sorted(io: ARef<Io<Self>>) {
+        submit_write(io);
+    }
+}
+
+/// `kcryptd_io_write`: submits the encrypted bio of a unit.
 fn submit_write(io: ARef<Io<CryptIo>>) {
     let Some(bio) = io.take_out_bio() else {
         set_error(&io, BlkStatus::IOERR);

@@ -195,6 +195,8 @@ pub(crate) struct Io<T: IoOps> {
     out_bio: Atomic<*mut bindings::bio>,
     /// Cipher requests in flight that read or write the I/O's pages.
     inflight: Atomic<u32>,
+    /// The next I/O on a [`super::WriteThread`]'s list.
+    pub(super) write_next: Atomic<*mut Io<T>>,
     origin: Origin<T>,
     pool: Option<NonNull<Mempool>>,
     config: NonNull<T::Config>,
@@ -414,6 +416,7 @@ impl<T: IoOps> Io<T> {
             refcount: Refcount::new(1),
             out_bio: Atomic::new(core::ptr::null_mut()),
             inflight: Atomic::new(0),
+            write_next: Atomic::new(core::ptr::null_mut()),
             origin,
             pool,
             config: NonNull::from(config),
