@@ -36,10 +36,6 @@ pub(crate) use io::{
     WORK, //
 };
 pub(crate) use registration::Registration;
-pub(crate) use write_thread::{
-    SortedSubmit,
-    WriteThread, //
-};
 pub(crate) use status::{
     StatusType,
     StatusWriter, //
@@ -50,6 +46,10 @@ pub(crate) use target::{
     MapResult,
     Operations,
     Target, //
+};
+pub(crate) use write_thread::{
+    SortedSubmit,
+    WriteThread, //
 };
 
 /// Target features (`DM_TARGET_*`) a target type advertises.

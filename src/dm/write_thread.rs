@@ -78,7 +78,9 @@ impl<T: SortedSubmit> WriteThread<T> {
     /// Starts the thread, named `name` (at most 15 characters are shown), at the highest
     /// priority if `high_priority` (`set_user_nice(MIN_NICE)`).
     pub(crate) fn start(self: Pin<&Self>, name: &CStr, high_priority: bool) -> Result {
-        let data = core::ptr::from_ref(self.get_ref()).cast_mut().cast::<c_void>();
+        let data = core::ptr::from_ref(self.get_ref())
+            .cast_mut()
+            .cast::<c_void>();
         // SAFETY: `thread_fn` takes `data`, a pinned `Self` that `drop` keeps alive until the
         // thread stopped; the name is formatted with "%s".
         let task = kernel::error::from_err_ptr(unsafe {
