@@ -349,7 +349,7 @@ impl dm::Operations for CryptConfig {
             pr_warn!("zoned devices are not supported yet\n");
             return Err(CtrError::inval(c"Device lookup failed"));
         }
-        if features.integrity.is_some() || cipher.iv.integrity_iv_size > 0 {
+        if features.integrity_aead() || cipher.iv.integrity_iv_size > 0 {
             pr_warn!("integrity options are not implemented yet\n");
             return Err(CtrError::inval(c"Integrity profile not supported."));
         }
@@ -473,18 +473,31 @@ impl CryptConfig {
             (f.no_write_workqueue, "no_write_workqueue"),
         ];
         let count = flags.iter().filter(|(on, _)| *on).count()
+            + usize::from(f.integrity.is_some())
             + usize::from(f.sector_size != 512)
-            + usize::from(f.iv_large_sectors);
+            + usize::from(f.iv_large_sectors)
+            + usize::from(f.integrity_key_size.is_some());
         if count > 0 {
             write!(w, " {count}")?;
             for (_, name) in flags.iter().filter(|(on, _)| *on) {
                 write!(w, " {name}")?;
+            }
+            if let Some(i) = &f.integrity {
+                write!(
+                    w,
+                    " integrity:{}:{}",
+                    i.tag_size,
+                    table::Bytes(&i.type_as_given)
+                )?;
             }
             if f.sector_size != 512 {
                 write!(w, " sector_size:{}", f.sector_size)?;
             }
             if f.iv_large_sectors {
                 w.write_str(" iv_large_sectors")?;
+            }
+            if let Some(n) = f.integrity_key_size {
+                write!(w, " integrity_key_size:{n}")?;
             }
         }
         Ok(())
@@ -508,16 +521,25 @@ impl CryptConfig {
             yn(f.no_write_workqueue),
             yn(f.iv_large_sectors),
         )?;
+        if let Some(i) = &f.integrity {
+            write!(
+                w,
+                ",integrity_tag_size={},cipher_auth={}",
+                i.tag_size,
+                table::Bytes(&i.type_as_given)
+            )?;
+        }
         if f.sector_size != 512 {
             write!(w, ",sector_size={}", f.sector_size)?;
         }
         write!(
             w,
-            ",cipher_string={},key_size={},key_parts={},key_extra_size={},key_mac_size=0;",
+            ",cipher_string={},key_size={},key_parts={},key_extra_size={},key_mac_size={};",
             table::Bytes(&self.cipher_string),
             self.key_size,
             self.iv.layout.key_parts,
             self.iv.layout.key_extra_size,
+            f.integrity_key_size.unwrap_or(0),
         )
     }
 }

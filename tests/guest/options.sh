@@ -34,6 +34,8 @@ aes-xts-plain64 $K64 0 0 1 iv_large_sectors ignored_after_the_count
 aes-xts-plain64 :32:logon:dmcrs:opt 0 0 1 same_cpu_crypt
 capi:xts(aes)-plain64 $K64 0 0
 cipher_null-ecb - 0 0
+aes-xts-plain64 $K64 0 0 1 integrity:16:none
+aes-xts-plain64 $K64 0 0 3 integrity_key_size:32 integrity:8:None sector_size:4096
 aes-cbc-essiv:sha256 $(printf '%.64s' $K64) 16 8 1 submit_from_crypt_cpus
 EOT
 

@@ -12,6 +12,9 @@ use_rs_target crypt_rs
 K32=$(printf '0123456789abcdef%.0s' 1 2)        # 16-byte key
 K64=$(printf '0123456789abcdef%.0s' 1 2 3 4)    # 32-byte key
 K128=$K64$K64                                     # 64-byte key
+LMK=$(printf '0123456789abcdef0123456789abcdef%.0s' $(seq 64))   # 64 x 16 bytes
+keyhex() { printf '%s' "$1" | sed 's/../\\x&/g'; }
+printf "$(keyhex $K64)" | keyctl padd logon dmcrs:err @u >/dev/null 2>&1 && keyctl link @u @s 2>/dev/null
 
 # One table per line: "<len> <args after the target name>".
 cat >/tmp/tables <<EOT
@@ -78,6 +81,54 @@ cat >/tmp/tables <<EOT
 8 aes-cbc-benbi $K32 0 $dev x
 8 aes-ecb-plain64 $K32 0 $dev x
 8 aes-xts-plain64 $K64 18446744073709551616x $dev 0
+8 aes:64-cbc-lmk $LMK 0 $dev 0 1 sector_size:4096
+8 aes:64-cbc-lmk ${LMK}0123456789abcdef 0 $dev 0
+8 capi:cbc(aes)-lmk ${LMK%??} 0 $dev 0
+8 aes-cbc-tcw $K64$K32 0 $dev 0 1 sector_size:4096
+8 aes-cbc-tcw $K32 0 $dev 0
+8 aes-cbc-tcw $K64 0 $dev 0
+8 aes-ctr-eboiv $K32 0 $dev 0
+8 aes-cbc-elephant $K128$K32 0 $dev 0
+8 aes-cbc-elephant $(printf '%.40s' $K64) 0 $dev 0
+8 aes-ctr-elephant $K64 0 $dev 0
+8 aes-cbc-random $K32 0 $dev 0
+8 aes-cbc-random $K32 0 $dev 0 1 integrity:16:none
+8 aes-xts-random $K64 0 $dev 0 1 integrity:32:NONE
+8 aes-cbc-essiv: $K32 0 $dev 0
+8 capi:-plain64 $K64 0 $dev 0
+8 capi: $K64 0 $dev 0
+8 aes-xts-plain64 :32:bogus:dmcrs:err 0 $dev 0
+8 aes-xts-plain64 :32:logon: 0 $dev 0
+8 aes-xts-plain64 :32:logon:dmcrs:nosuch 0 $dev 0
+8 aes-xts-plain64 :31:logon:dmcrs:err 0 $dev 0
+8 aes-xts-plain64 :64:logon:dmcrs:err 0 $dev 0
+8 aes-xts-plain64 :32:logon:dmcrs\\ err 0 $dev 0
+8 aes-xts-plain64 :32::dmcrs:err 0 $dev 0
+8 aes-xts-plain64 :32:encrypted:dmcrs:nosuch 0 $dev 0
+8 aes-xts-plain64 :32:trusted:dmcrs:err 0 $dev 0
+8 aes-xts-plain64 :032:logon 0 $dev 0
+8 aes-xts-plain64 $K64 0 $dev 0 1 integrity_key_size:x
+8 aes-xts-plain64 $K64 0 $dev 0 1 integrity:x:aead
+8 aes-xts-plain64 $K64 0 $dev 0 1 integrity::none
+8 aes-xts-plain64 $K64 0 $dev 0 1 sector_size:
+8 aes-xts-plain64 $K64 0 $dev 0 1 sector_size:-512
+8 aes-xts-plain64 $K64 0 $dev 0 1 no_read_workqueue:1
+8 aes-xts-plain64 $K64 0 $dev 0 1 allow_discard
+8 aes-xts-plain64 $K64 0 $dev 0 3 same_cpu_crypt
+8 aes-xts-plain64 $K64 0 $dev 0 1
+8 aes-xts-plain64 $K64 0 $dev 0 1x allow_discards
+8 aes-xts-plain64 $K64 0 $dev 0 01 bogus
+8 capi:gcm(aes)-lmk $K64 0 $dev 0 1 integrity:16:aead
+8 aes-gcm-random $K64 0 $dev 0 1 integrity:28:aead
+8 aes:2-xts-plain64 ${K64}0 0 $dev 0
+8 aes:128-xts-plain64 $K64 0 $dev 0
+8 aes:1024-xts-plain64 $K64 0 $dev 0
+8 aes-xts-plain64 $K64 +5 $dev 0
+8 aes-xts-plain64 $K64 0 $dev +5
+8 aes-xts-plain64 $K64 0x10 $dev 0
+8 aes-cbc-benbi:x $K32 0 $dev 0 1 sector_size:2048x
+8 cipher_null-ecb-null - 0 $dev 0 1 bogus
+8 cipher_null-ecb $K32 0 $dev 0
 EOT
 
 n=0 bad=0
@@ -112,6 +163,6 @@ while IFS= read -r line; do
     fi
 done </tmp/tables
 log "$n tables, $bad mismatches"
-[ $n -ge 50 ] || fail "only $n tables"
+[ $n -ge 100 ] || fail "only $n tables"
 [ $bad -eq 0 ] || fail "$bad of $n tables differ"
 exit 0
