@@ -36,6 +36,8 @@ impl BlkStatus {
     pub(crate) const IOERR: Self = Self(bindings::BLK_STS_IOERR);
     /// `BLK_STS_RESOURCE`.
     pub(crate) const RESOURCE: Self = Self(bindings::BLK_STS_RESOURCE);
+    /// `BLK_STS_PROTECTION`: the data failed an integrity check.
+    pub(crate) const PROTECTION: Self = Self(bindings::BLK_STS_PROTECTION);
 
     /// Whether this is success.
     pub(crate) fn is_ok(self) -> bool {
@@ -252,10 +254,42 @@ impl BlockDevice {
         unsafe { bindings::bdev_max_segments(self.as_raw()) }
     }
 
+    /// The device's name as `%pg` prints it (`sda1`, `nvme0n1p1`, `dm-0`), for messages.
+    pub(crate) fn name(&self) -> DeviceName<'_> {
+        DeviceName(self)
+    }
+
     /// Whether the device is zoned.
     pub(crate) fn is_zoned(&self) -> bool {
         // SAFETY: The device is valid (type invariant).
         unsafe { bindings::bdev_is_zoned(self.as_raw()) }
+    }
+}
+
+/// A block device's name for messages; see [`BlockDevice::name`].
+pub(crate) struct DeviceName<'a>(&'a BlockDevice);
+
+impl kernel::fmt::Display for DeviceName<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        // SAFETY: The device and its disk are valid; the disk name is a NUL-terminated array.
+        let (name, partno) = unsafe {
+            let bdev = self.0.as_raw();
+            let disk = (*bdev).bd_disk;
+            (
+                CStr::from_char_ptr((*disk).disk_name.as_ptr()),
+                bindings::bdev_partno(bdev),
+            )
+        };
+        let name = name.to_str().unwrap_or("?");
+        f.write_str(name)?;
+        // `bdev_name`: a partition number follows, after a `p` if the name ends in a digit.
+        if partno != 0 {
+            if name.as_bytes().last().is_some_and(u8::is_ascii_digit) {
+                f.write_str("p")?;
+            }
+            write!(f, "{partno}")?;
+        }
+        Ok(())
     }
 }
 
@@ -407,6 +441,19 @@ impl OwnedBio {
         let bio = unsafe { NonNull::new_unchecked(raw) };
         // INVARIANT: The bio `into_raw` gave up, with its invariant.
         Self { bio }
+    }
+
+    /// Copies the bio's data, from its current position, into `dst` from its current position
+    /// (`bio_copy_data`), as much as both hold.
+    pub(crate) fn copy_data_to(&self, dst: &Bio) {
+        // SAFETY: Both bios are valid; the copy goes through their own iterator copies.
+        unsafe { bindings::bio_copy_data(dst.as_raw(), self.bio.as_ptr()) };
+    }
+
+    /// Sets the bio's position (after a completion advanced it, to use its data again).
+    pub(crate) fn set_iter(&mut self, iter: BvecIter) {
+        // SAFETY: The bio is ours; a position it had before stays within its bvecs.
+        unsafe { (*self.bio.as_ptr()).bi_iter = iter.0 };
     }
 
     /// The completion status.

@@ -7,12 +7,17 @@
 //!
 //! C version of this driver: [`drivers/md/dm-crypt.c`](srctree/drivers/md/dm-crypt.c)
 
+mod buffer;
+mod cipher;
 mod config;
+mod convert;
+mod integrity;
 mod io;
 mod iv_gen;
 mod key;
 mod message;
 // Pure logic, also built and tested on the host (`src/host.rs`).
+mod authenc;
 mod elephant;
 mod iv;
 mod lmk;

@@ -24,6 +24,7 @@ pub(crate) use device::{
     QueueLimits, //
 };
 pub(crate) use io::{
+    Cipher,
     Crypted,
     Io,
     IoOps,
@@ -32,6 +33,7 @@ pub(crate) use io::{
     Place,
     RequestSlot,
     SectorData,
+    SectorRequest,
     BH_WORK,
     WORK, //
 };

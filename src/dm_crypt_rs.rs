@@ -18,6 +18,7 @@ mod crypt;
 mod crypto;
 mod dm;
 mod gfp;
+mod integrity;
 mod keys;
 mod mempool;
 mod params;

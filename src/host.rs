@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+#[path = "crypt/authenc.rs"]
+mod authenc;
 #[path = "crypt/elephant.rs"]
 mod elephant;
 #[path = "crypt/iv.rs"]

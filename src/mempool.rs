@@ -143,6 +143,25 @@ impl Mempool {
         unsafe { bindings::mempool_free(ptr.as_ptr().cast(), self.raw()) };
     }
 
+    /// Allocates a block of at least `len` bytes from this kmalloc pool; `None` if `gfp`
+    /// cannot sleep and none is at hand, or the pool's blocks are smaller.
+    pub(crate) fn alloc_block(&self, len: usize, gfp: Gfp) -> Option<NonNull<u8>> {
+        match self.kind {
+            Kind::Kmalloc { size } if size >= len => self.alloc_raw(gfp).map(NonNull::cast),
+            _ => None,
+        }
+    }
+
+    /// Returns a block of [`Mempool::alloc_block`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must come from `alloc_block` on this pool and not be used afterwards.
+    pub(crate) unsafe fn free_block(&self, ptr: NonNull<u8>) {
+        // SAFETY: The block came from this pool (caller).
+        unsafe { bindings::mempool_free(ptr.as_ptr().cast(), self.raw()) };
+    }
+
     /// Allocates a page; `None` only if `gfp` cannot sleep.
     pub(crate) fn alloc_page(&self, gfp: Gfp) -> Option<PoolPage> {
         debug_assert!(self.kind == Kind::Pages);

@@ -15,6 +15,9 @@
 #include <crypto/skcipher.h>
 #include <crypto/aead.h>
 #include <crypto/aes.h>
+#include <crypto/hash.h>
+#include <linux/bio-integrity.h>
+#include <linux/blk-integrity.h>
 #include <linux/random.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
@@ -38,6 +41,7 @@ const blk_status_t DMC_CONST_HELPER_BLK_STS_IOERR = BLK_STS_IOERR;
 const blk_status_t DMC_CONST_HELPER_BLK_STS_RESOURCE = BLK_STS_RESOURCE;
 const blk_status_t DMC_CONST_HELPER_BLK_STS_DEV_RESOURCE = BLK_STS_DEV_RESOURCE;
 const blk_status_t DMC_CONST_HELPER_BLK_STS_PROTECTION = BLK_STS_PROTECTION;
+const unsigned int DMC_CONST_HELPER_KMALLOC_MAX_SIZE = KMALLOC_MAX_SIZE;
 const blk_opf_t DMC_CONST_HELPER_REQ_OP_MASK = REQ_OP_MASK;
 const blk_opf_t DMC_CONST_HELPER_REQ_PREFLUSH = REQ_PREFLUSH;
 const blk_opf_t DMC_CONST_HELPER_REQ_ATOMIC = REQ_ATOMIC;

@@ -15,6 +15,9 @@
 #include <linux/workqueue.h>
 #include <linux/scatterlist.h>
 #include <crypto/skcipher.h>
+#include <crypto/aead.h>
+#include <crypto/hash.h>
+#include <linux/blk-integrity.h>
 #include <linux/string.h>
 #include <linux/key.h>
 #include <linux/highmem.h>
@@ -76,6 +79,11 @@ bool dmc_helper_page_is_large(struct page *page)
 void dmc_helper_put_page(struct page *page)
 {
 	put_page(page);
+}
+
+struct page *dmc_helper_virt_to_page(const void *addr)
+{
+	return virt_to_page(addr);
 }
 
 struct page *dmc_helper_zero_page(void)
@@ -149,7 +157,81 @@ int dmc_helper_crypto_wait_req(int err, struct crypto_wait *wait)
 	return crypto_wait_req(err, wait);
 }
 
+/* Crypto: AEAD and hash inlines. */
+
+bool dmc_helper_crypto_aead_is_async(struct crypto_aead *tfm)
+{
+	return crypto_aead_alg(tfm)->base.cra_flags & CRYPTO_ALG_ASYNC;
+}
+
+void dmc_helper_crypto_free_aead(struct crypto_aead *tfm)
+{
+	crypto_free_aead(tfm);
+}
+
+unsigned int dmc_helper_crypto_aead_ivsize(struct crypto_aead *tfm)
+{
+	return crypto_aead_ivsize(tfm);
+}
+
+unsigned int dmc_helper_crypto_aead_blocksize(struct crypto_aead *tfm)
+{
+	return crypto_aead_blocksize(tfm);
+}
+
+unsigned int dmc_helper_crypto_aead_alignmask(struct crypto_aead *tfm)
+{
+	return crypto_aead_alignmask(tfm);
+}
+
+unsigned int dmc_helper_crypto_aead_reqsize(struct crypto_aead *tfm)
+{
+	return crypto_aead_reqsize(tfm);
+}
+
+const char *dmc_helper_crypto_aead_driver_name(struct crypto_aead *tfm)
+{
+	return crypto_aead_driver_name(tfm);
+}
+
+void dmc_helper_aead_request_set_tfm(struct aead_request *req, struct crypto_aead *tfm)
+{
+	aead_request_set_tfm(req, tfm);
+}
+
+void dmc_helper_aead_request_set_callback(struct aead_request *req, u32 flags,
+					  crypto_completion_t compl, void *data)
+{
+	aead_request_set_callback(req, flags, compl, data);
+}
+
+void dmc_helper_aead_request_set_crypt(struct aead_request *req, struct scatterlist *src,
+				       struct scatterlist *dst, unsigned int cryptlen, u8 *iv)
+{
+	aead_request_set_crypt(req, src, dst, cryptlen, iv);
+}
+
+void dmc_helper_aead_request_set_ad(struct aead_request *req, unsigned int assoclen)
+{
+	aead_request_set_ad(req, assoclen);
+}
+
+unsigned int dmc_helper_crypto_ahash_digestsize(struct crypto_ahash *tfm)
+{
+	return crypto_ahash_digestsize(tfm);
+}
+
+void dmc_helper_crypto_free_ahash(struct crypto_ahash *tfm)
+{
+	crypto_free_ahash(tfm);
+}
+
 /* Scatterlists. */
+
+void dmc_helper_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int buflen)
+{
+	sg_set_buf(sg, buf, buflen);
+}
 
 void dmc_helper_sg_set_page(struct scatterlist *sg, struct page *page, unsigned int len,
 			    unsigned int offset)
@@ -191,9 +273,19 @@ unsigned int dmc_helper_bdev_max_segments(struct block_device *bdev)
 	return queue_max_segments(bdev_get_queue(bdev));
 }
 
+u8 dmc_helper_bdev_partno(struct block_device *bdev)
+{
+	return bdev_partno(bdev);
+}
+
 bool dmc_helper_bdev_is_zoned(struct block_device *bdev)
 {
 	return bdev_is_zoned(bdev);
+}
+
+struct blk_integrity *dmc_helper_bdev_get_integrity(struct block_device *bdev)
+{
+	return blk_get_integrity(bdev->bd_disk);
 }
 
 void dmc_helper_dm_stack_bs_limits(struct queue_limits *limits, unsigned int bs)

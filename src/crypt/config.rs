@@ -4,30 +4,25 @@
 //! status, limits and devices.
 
 use super::{
-    io::CryptIo,
-    iv::{
+    cipher::{
         self,
-        IvChoice,
-        IvError, //
-    },
-    iv_gen::IvGen,
-    key::{
-        CryptKey,
+        error,
+        Ciphers,
         Keying, //
     },
+    integrity::IntegrityLayout,
+    io::CryptIo,
+    iv::IvChoice,
+    iv_gen::IvGen,
+    key::CryptKey,
     table::{
         self,
-        ErrorKind,
-        FeatureArgs,
-        TableError, //
+        FeatureArgs, //
     },
 };
 use crate::{
     bio::BioSet,
-    crypto::skcipher::{
-        RequestPool,
-        Tfm, //
-    },
+    crypto::request::RequestPool,
     dm::{
         self,
         CtrError,
@@ -43,6 +38,7 @@ use crate::{
         Target,
         WriteThread, //
     },
+    mempool::Mempool,
     params,
     workqueue::{
         num_online_cpus,
@@ -64,8 +60,6 @@ use kernel::{
     },
 };
 
-/// `CRYPTO_ALG_ALLOCATES_MEMORY`: dm-crypt refuses implementations that allocate per request.
-const CRYPTO_ALG_ALLOCATES_MEMORY: u32 = 0x0001_0000;
 /// `MIN_IOS`: the reserve of every pool.
 const MIN_IOS: u32 = 64;
 /// `BIO_MAX_VECS`: the most pages in one bio, and the page pool's reserve.
@@ -93,8 +87,10 @@ pub(crate) struct CryptConfig {
     pub(super) control: Mutex<Control>,
     /// The key size in bytes (`cc->key_size`); `key set` cannot change it.
     key_size: usize,
-    /// One transform per key part (`tfms_count`), selected by sector.
-    pub(super) tfms: KVec<Tfm>,
+    /// The transforms.
+    pub(super) ciphers: Ciphers,
+    /// `key_mac_size` (the MAC key of an `authenc(...)` AEAD, or `integrity_key_size`).
+    key_mac_size: u32,
     /// Whether the cipher may complete asynchronously; only a synchronous one is run inline
     /// (`no_read_workqueue`, `no_write_workqueue`), where one request serves a whole bio.
     pub(super) async_cipher: bool,
@@ -103,6 +99,8 @@ pub(crate) struct CryptConfig {
     pub(super) iv_gen: Option<IvGen>,
     pub(super) iv_offset: u64,
     pub(super) features: FeatureArgs,
+    /// The integrity metadata per sector, if the table keeps any.
+    pub(super) integrity: IntegrityLayout,
     pub(super) dev: Device,
     /// The first sector on the device (`cc->start`).
     pub(super) start: u64,
@@ -115,6 +113,14 @@ pub(crate) struct CryptConfig {
     /// Write fragments beyond the first.
     #[pin]
     pub(super) fragments: IoPool<CryptIo>,
+    /// Tag buffers for bios whose metadata kmalloc cannot give at once (`tag_pool`); empty
+    /// without integrity metadata.
+    #[pin]
+    pub(super) tag_pool: Mempool,
+    /// Serialises the private buffers of integrity rechecks, so that two of them never wait
+    /// for each other's pool pages (upstream's `bio_alloc_lock`).
+    #[pin]
+    pub(super) recheck_lock: Mutex<()>,
     /// `kcryptd_io`: read submission when `map` could not clone without blocking, and write
     /// submission after asynchronous encryption (never from interrupt context).
     pub(super) io_queue: OwnedQueue,
@@ -126,114 +132,16 @@ pub(crate) struct CryptConfig {
     pub(super) write_thread: WriteThread<CryptIo>,
 }
 
-fn error(e: TableError) -> CtrError {
-    CtrError::new(
-        e.msg,
-        match e.kind {
-            ErrorKind::Inval => EINVAL,
-            ErrorKind::NoMem => ENOMEM,
-            ErrorKind::NoEnt => ENOENT,
-        },
-    )
-}
-
-/// The cipher part of the constructor (`crypt_ctr_cipher`): transforms, IV mode, key.
-struct Cipher {
-    cipher_string: KVec<u8>,
-    tfms: KVec<Tfm>,
-    iv: IvChoice,
-    iv_gen: Option<IvGen>,
-}
-
 impl CryptConfig {
-    fn ctr_cipher(
-        args: &mut dm::Args,
-        features: &FeatureArgs,
-        key: &mut CryptKey,
-    ) -> Result<Cipher, CtrError> {
-        let cipher_arg = args.get(0).unwrap_or_default();
-        let mut cipher_string = KVec::new();
-        cipher_string
-            .extend_from_slice(cipher_arg, GFP_KERNEL)
-            .map_err(|_| CtrError::new(c"Cannot allocate cipher strings", ENOMEM))?;
-
-        // AEAD modes come with the integrity options, which are not implemented yet.
-        let mut no_aead = |_: Option<&[u8]>| Err(ErrorKind::NoEnt);
-        let spec = table::parse_cipher(&cipher_string, features.integrity_aead(), &mut no_aead)
-            .map_err(error)?;
-
-        let mut tfms = KVec::with_capacity(spec.tfms_count as usize, GFP_KERNEL)
-            .map_err(|_| CtrError::new(c"Error allocating crypto tfm", ENOMEM))?;
-        for _ in 0..spec.tfms_count {
-            let tfm = Tfm::new(spec.api.as_c_str(), CRYPTO_ALG_ALLOCATES_MEMORY)
-                .map_err(|e| CtrError::new(c"Error allocating crypto tfm", e))?;
-            tfms.push(tfm, GFP_KERNEL)
-                .map_err(|_| CtrError::new(c"Error allocating crypto tfm", ENOMEM))?;
-        }
-        let any_tfm = &tfms[0];
-        pr_debug!(
-            "{:?} using implementation {:?}\n",
-            spec.api,
-            any_tfm.driver_name()
-        );
-
-        let key_size = key.size();
-        let iv = iv::select(
-            spec.ivmode,
-            any_tfm.iv_size(),
-            key_size as u32,
-            spec.tfms_count,
-        )
-        .map_err(|e| match e {
-            IvError::Invalid => CtrError::inval(c"Invalid IV mode"),
-            IvError::Unnamed => CtrError::inval(c"Unknown error"),
-        })?;
-        if iv.ignored_ivmode {
-            pr_warn!("Selected cipher does not support IVs\n");
-        }
-
-        // `crypt_set_key`: decode, set on every transform, then wipe the argument.
-        let keying = Keying {
-            tfms: &tfms,
-            subkey_size: iv::subkey_size(key_size as u32, iv.layout, spec.tfms_count) as usize,
-        };
-        let set = key.set(args.get_c_str(1).unwrap_or(c""), &keying);
-        if args.get(1).is_some_and(|k| !k.is_empty()) {
-            args.wipe(1, b'0');
-        }
-        set.map_err(|e| CtrError::new(c"Error decoding and setting key", e))?;
-
-        // The IV generator's constructor, then its key material.
-        let iv_gen = IvGen::new(
-            &iv,
-            any_tfm,
-            spec.tfms_count,
-            features.sector_size,
-            key_size,
-        )?;
-        if let Some(gen) = &iv_gen {
-            gen.init(key.bytes(), &iv, spec.tfms_count)
-                .map_err(|e| CtrError::new(c"Error initialising IV", e))?;
-        }
-        key.drop_keyring_copy();
-        Ok(Cipher {
-            cipher_string,
-            tfms,
-            iv,
-            iv_gen,
-        })
-    }
-
     /// How the key splits over the transforms.
     pub(super) fn keying(&self) -> Keying<'_> {
-        Keying {
-            tfms: &self.tfms,
-            subkey_size: iv::subkey_size(
-                self.key_size as u32,
-                self.iv.layout,
-                self.tfms.len() as u32,
-            ) as usize,
-        }
+        cipher::keying(
+            &self.ciphers,
+            &self.iv,
+            self.key_size,
+            self.key_mac_size,
+            &self.features,
+        )
     }
 
     /// The workqueues (`kcryptd_io-<dev>-<id>`, `kcryptd-<dev>-<id>`) with dm-crypt's flags.
@@ -294,7 +202,8 @@ impl CryptConfig {
         } else {
             param.min(DEFAULT)
         };
-        if write {
+        // Writes and all I/O with integrity metadata fit one bio of private pages.
+        if write || self.features.integrity.is_some() {
             val = val.min(BIO_MAX_VECS * kernel::page::PAGE_SIZE as u32);
         }
         let align = self
@@ -334,8 +243,8 @@ impl dm::Operations for CryptConfig {
             features = table::parse_features(&opt, target.len()).map_err(error)?;
         }
 
-        let cipher = Self::ctr_cipher(args, &features, &mut key)?;
-        let req_pool = RequestPool::new(MIN_IOS, &cipher.tfms[0])
+        let cipher = cipher::ctr_cipher(args, &features, &mut key)?;
+        let req_pool = RequestPool::new(MIN_IOS, cipher.ciphers.request_layout())
             .map_err(|e| CtrError::new(c"Cannot allocate crypt request mempool", e))?;
 
         let iv_offset =
@@ -349,10 +258,11 @@ impl dm::Operations for CryptConfig {
             pr_warn!("zoned devices are not supported yet\n");
             return Err(CtrError::inval(c"Device lookup failed"));
         }
-        if features.integrity_aead() || cipher.iv.integrity_iv_size > 0 {
-            pr_warn!("integrity options are not implemented yet\n");
-            return Err(CtrError::inval(c"Integrity profile not supported."));
-        }
+        let integrity = IntegrityLayout::new(&dev, &features, &cipher)?;
+        let tag_pool = Mempool::new_kmalloc(
+            if integrity.tuple_size > 0 { MIN_IOS } else { 0 },
+            integrity.pool_bytes().max(1),
+        );
 
         let (io_queue, crypt_queue) = Self::queues(target, &features)?;
 
@@ -371,17 +281,21 @@ impl dm::Operations for CryptConfig {
                     suspended: false,
                 }),
                 key_size,
-                async_cipher: cipher.tfms.iter().any(Tfm::is_async),
-                tfms: cipher.tfms,
+                async_cipher: cipher.ciphers.is_async(),
+                ciphers: cipher.ciphers,
+                key_mac_size: cipher.key_mac_size,
                 iv: cipher.iv,
                 iv_gen: cipher.iv_gen,
                 iv_offset,
                 features,
+                integrity,
                 dev,
                 start,
                 req_pool <- req_pool,
                 bs <- BioSet::new(MIN_IOS, BIO_MAX_VECS),
                 fragments <- IoPool::new(MIN_IOS),
+                tag_pool <- tag_pool,
+                recheck_lock <- new_mutex!(()),
                 io_queue,
                 crypt_queue,
                 write_thread <- WriteThread::new(),
@@ -539,7 +453,7 @@ impl CryptConfig {
             self.key_size,
             self.iv.layout.key_parts,
             self.iv.layout.key_extra_size,
-            f.integrity_key_size.unwrap_or(0),
+            self.key_mac_size,
         )
     }
 }

@@ -1,22 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The I/O path: `map`, reads, writes and the sector-by-sector conversion (`crypt_convert`).
+//! The I/O path: `map`, reads, writes, and the integrity recheck.
 //!
 //! - Flushes and discards are remapped to the device and go on without crypto.
 //! - Reads are cloned (sharing the caller's pages) and submitted from `map`, or from the
 //!   `kcryptd_io` queue when a clone cannot be had without blocking. On completion they are
 //!   decrypted in place on the `kcryptd` queue.
-//! - Writes are encrypted on the `kcryptd` queue into pages of the bio set's page pool and
-//!   submitted; a write whose pages cannot all be had at once is done in fragments, each an
-//!   I/O of its own with its own pages and crypto state, holding a reference on the base I/O.
-//!   Encryption completed asynchronously hands submission to `kcryptd_io`: completion
-//!   callbacks never submit I/O.
+//! - Writes are encrypted on the `kcryptd` queue into private pages and handed to the sorted
+//!   write thread; a write whose pages cannot all be had at once is done in fragments, each
+//!   an I/O of its own with its own pages and crypto state, holding a reference on the base
+//!   I/O. Completion callbacks never submit I/O.
+//! - With integrity metadata, every bio has a tag buffer (kmalloc'ed in `map`, or from the tag
+//!   pool on `kcryptd_io`), attached to the bios sent to the device. A read whose AEAD check
+//!   failed is read again into a private buffer and decrypted there, so that a caller changing
+//!   its buffer during the read cannot cause a false integrity error (upstream's recheck).
+//!
+//! The sector-by-sector conversion is in [`super::convert`].
 
 use super::{
+    buffer::{
+        alloc_buffer,
+        Wait,
+        FIRST_ORDER, //
+    },
     config::{
         CryptConfig,
         BIO_MAX_VECS, //
     },
+    convert::convert,
     iv_gen::IvGen,
 };
 use crate::{
@@ -26,15 +37,13 @@ use crate::{
         OwnedBio, //
     },
     context,
+    crypto::request::RequestPool,
     dm::{
-        Crypted,
         Io,
         IoOps,
         IoReq,
         MapBio,
         MapResult,
-        Place,
-        RequestSlot,
         SectorData,
         SortedSubmit,
         Target,
@@ -42,10 +51,10 @@ use crate::{
         WORK, //
     },
     gfp::Gfp,
+    integrity::TagBuf,
     params,
 };
 use kernel::{
-    page::PAGE_SIZE,
     prelude::*,
     sync::{
         aref::ARef,
@@ -54,6 +63,7 @@ use kernel::{
             Full,
             Relaxed, //
         },
+        SetOnce,
     },
     workqueue::{
         self,
@@ -64,7 +74,7 @@ use kernel::{
 /// What the I/O's work item does next.
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(u32)]
-enum Phase {
+pub(super) enum Phase {
     /// Submit the read clone (`kcryptd_io`, after a failed non-blocking clone in `map`).
     ReadSubmit = 0,
     /// Decrypt the read data in place (`kcryptd`).
@@ -73,20 +83,33 @@ enum Phase {
     WriteEncrypt = 2,
     /// Submit the encrypted write (`kcryptd_io`, after asynchronous encryption).
     WriteSubmit = 3,
+    /// Take a tag buffer from the pool, waiting for one (`kcryptd_io`), then go on.
+    Tags = 4,
+    /// Read the data again into a private buffer (`kcryptd_io`; the AEAD recheck).
+    RecheckSubmit = 5,
+    /// Decrypt the private buffer and copy it to the caller's (`kcryptd`).
+    RecheckDecrypt = 6,
 }
 
 /// The state of one unit of I/O (`struct dm_crypt_io`): a whole bio, or a write fragment.
 pub(crate) struct CryptIo {
     /// Target-relative sector (512 bytes) of the unit's first byte.
-    sector: u64,
+    pub(super) sector: u64,
     /// The part of the base bio the unit covers.
-    iter: BvecIter,
+    pub(super) iter: BvecIter,
     /// Requests of the current conversion not finished yet (all are counted before the first
     /// is issued), plus one while they are being issued (`cc_pending`).
-    pending: Atomic<u32>,
+    pub(super) pending: Atomic<u32>,
     /// The first error (a raw [`BlkStatus`]); kept on the base I/O.
     error: Atomic<u32>,
     phase: Atomic<u32>,
+    /// A request failed its AEAD check (`aead_failed`); kept on the base I/O.
+    aead_failed: Atomic<u32>,
+    /// This is the second read of a bio (`aead_recheck`).
+    aead_recheck: Atomic<u32>,
+    /// Where the recheck buffer's data starts, to decrypt it after the read consumed its
+    /// position (`saved_bi_iter`).
+    recheck_iter: SetOnce<BvecIter>,
 }
 
 impl CryptIo {
@@ -97,25 +120,36 @@ impl CryptIo {
             pending: Atomic::new(0),
             error: Atomic::new(u32::from(BlkStatus::OK.to_raw())),
             phase: Atomic::new(phase as u32),
+            aead_failed: Atomic::new(0),
+            aead_recheck: Atomic::new(0),
+            recheck_iter: SetOnce::new(),
         }
     }
 
-    fn phase(&self) -> Phase {
+    pub(super) fn phase(&self) -> Phase {
         match self.phase.load(Relaxed) {
             0 => Phase::ReadSubmit,
             1 => Phase::ReadDecrypt,
             2 => Phase::WriteEncrypt,
-            _ => Phase::WriteSubmit,
+            3 => Phase::WriteSubmit,
+            4 => Phase::Tags,
+            5 => Phase::RecheckSubmit,
+            _ => Phase::RecheckDecrypt,
         }
     }
 
     fn set_phase(&self, phase: Phase) {
         self.phase.store(phase as u32, Relaxed);
     }
+
+    /// Whether this is the second read of a bio.
+    pub(super) fn is_recheck(&self) -> bool {
+        self.aead_recheck.load(Relaxed) != 0
+    }
 }
 
 /// Records `status` as the bio's error unless an earlier one is kept.
-fn set_error(io: &ARef<Io<CryptIo>>, status: BlkStatus) {
+pub(super) fn set_error(io: &ARef<Io<CryptIo>>, status: BlkStatus) {
     if status.is_ok() {
         return;
     }
@@ -127,27 +161,62 @@ fn set_error(io: &ARef<Io<CryptIo>>, status: BlkStatus) {
         .cmpxchg(ok, u32::from(status.to_raw()), Full);
 }
 
+/// A cipher request on the 512-byte sector `sector` (target-relative, without `iv_offset`)
+/// failed with `e`: an AEAD check failure is a protection error, marks the bio for the
+/// recheck, and is logged on the recheck; anything else is an I/O error.
+pub(super) fn request_failed(io: &ARef<Io<CryptIo>>, e: Error, sector: u64) {
+    if e != EBADMSG {
+        set_error(io, BlkStatus::IOERR);
+        return;
+    }
+    let base = Io::base(io);
+    base.data().aead_failed.store(1, Relaxed);
+    if base.data().is_recheck() {
+        pr_err!(
+            "{}: INTEGRITY AEAD ERROR, sector {}\n",
+            io.config().dev.bdev().name(),
+            sector
+        );
+    }
+    set_error(io, BlkStatus::PROTECTION);
+}
+
 impl IoOps for CryptIo {
     type Config = CryptConfig;
 
     fn run(io: ARef<Io<Self>>) {
         match io.data().phase() {
             Phase::ReadSubmit => submit_read(io, Gfp::NOIO),
-            Phase::ReadDecrypt => read_decrypt(io),
+            Phase::ReadDecrypt | Phase::RecheckDecrypt => read_decrypt(io),
             Phase::WriteEncrypt => write_encrypt(io),
             Phase::WriteSubmit => submit_write(io),
+            Phase::Tags => pool_tags(io),
+            Phase::RecheckSubmit => recheck_submit(io),
         }
     }
 
-    fn end_io(io: ARef<Io<Self>>, bio: OwnedBio) {
+    fn end_io(io: ARef<Io<Self>>, mut bio: OwnedBio) {
         let status = bio.status();
+        let phase = io.data().phase();
+        if phase == Phase::RecheckSubmit && status.is_ok() {
+            // Decrypt the private buffer from its start.
+            if let Some(iter) = io.data().recheck_iter.copy() {
+                bio.set_iter(iter);
+            }
+            if io.set_out_bio(bio).is_err() {
+                set_error(&io, BlkStatus::IOERR);
+                return;
+            }
+            io.data().set_phase(Phase::RecheckDecrypt);
+            return queue_crypt(io, false);
+        }
         // Dropping a write's bio gives its pages back to the pool.
         drop(bio);
         if !status.is_ok() {
             set_error(&io, status);
             return;
         }
-        if io.data().phase() == Phase::ReadSubmit {
+        if phase == Phase::ReadSubmit {
             io.data().set_phase(Phase::ReadDecrypt);
             queue_crypt(io, false);
         }
@@ -157,7 +226,7 @@ impl IoOps for CryptIo {
         BlkStatus::from_raw(self.error.load(Relaxed) as u8)
     }
 
-    fn request_pool(config: &CryptConfig) -> &crate::crypto::skcipher::RequestPool<IoReq<Self>> {
+    fn request_pool(config: &CryptConfig) -> &RequestPool<IoReq<Self>> {
         &config.req_pool
     }
 
@@ -166,17 +235,30 @@ impl IoOps for CryptIo {
         sector: u64,
         encrypt: bool,
         iv: &mut [u8],
-        data: SectorData<'_>,
+        mut data: SectorData<'_>,
     ) -> Result {
         let cfg = io.config();
         let iv = &mut iv[..cfg.iv.iv_size as usize];
-        match &cfg.iv_gen {
-            Some(gen) => gen.generate(cfg, sector, encrypt, iv, data),
-            None => {
-                iv.fill(0);
-                Ok(())
-            }
+        let md = cfg.integrity;
+        let stored = md.tag_size as usize..(md.tag_size + md.iv_size) as usize;
+        // Reads of IVs kept in the metadata take them from there.
+        if md.iv_size > 0 && !encrypt {
+            return data.metadata(|t| iv.copy_from_slice(&t[stored])).ok_or(EIO);
         }
+        match &cfg.iv_gen {
+            Some(gen) => gen.generate(cfg, sector, encrypt, iv, data.reborrow())?,
+            None => iv.fill(0),
+        }
+        if encrypt && md.tuple_size > 0 {
+            // Store the IV, and clear what the tuple does not use.
+            data.metadata(|t| {
+                if md.iv_size > 0 {
+                    t[stored.clone()].copy_from_slice(iv);
+                }
+                t[stored.end..].fill(0);
+            });
+        }
+        Ok(())
     }
 
     fn wants_post(io: &Io<Self>) -> bool {
@@ -190,19 +272,30 @@ impl IoOps for CryptIo {
         }
     }
 
-    fn crypt_done(io: ARef<Io<Self>>, result: Result) {
-        if result.is_err() {
-            set_error(&io, BlkStatus::IOERR);
+    fn crypt_done(io: ARef<Io<Self>>, result: Result, sector: u64) {
+        if let Err(e) = result {
+            request_failed(&io, e, aad_sector(io.config(), sector));
         }
         if io.data().pending.fetch_sub(1, Full) == 1 {
-            // The last request: hand the write to `kcryptd_io` (never submit from here).
+            // The last request: hand the write on (never submit from here).
             convert_done(io, true);
         }
     }
 }
 
+/// The target-relative 512-byte sector of the IV sector `iv_sector` (what AEADs
+/// authenticate, and integrity errors name).
+pub(super) fn aad_sector(cfg: &CryptConfig, iv_sector: u64) -> u64 {
+    let cc_sector = if cfg.features.iv_large_sectors {
+        iv_sector << cfg.features.sector_shift()
+    } else {
+        iv_sector
+    };
+    cc_sector.wrapping_sub(cfg.iv_offset)
+}
+
 /// Queues the I/O's work on `which` of the target's workqueues (or the system's).
-fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
+pub(super) fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
     // The extra reference keeps the target (and the queue) alive across the call.
     let keep = io.clone();
     if let Err(io) = which(keep.config()).enqueue::<_, WORK>(io) {
@@ -270,108 +363,132 @@ pub(super) fn map(
         return MapResult::Kill;
     }
 
+    // The tag buffer: kmalloc if it has one at once; else the bio is cut to what a pool
+    // element holds, and the pool's if one is at hand, or `kcryptd_io` waits for one.
+    let md = cfg.integrity;
+    let mut tags = None;
+    if md.tuple_size > 0 {
+        let quick = Gfp::NOWAIT
+            .with(Gfp::NORETRY)
+            .with(Gfp::NOMEMALLOC)
+            .with(Gfp::NOWARN);
+        tags = TagBuf::alloc(md.tag_len(bio.bio().size(), ss), quick);
+        if tags.is_none() {
+            if bio.bio().size() >> 9 > md.pool_max_sectors {
+                bio.accept_partial(md.pool_max_sectors);
+            }
+            tags = TagBuf::from_pool(&cfg.tag_pool, md.pool_bytes(), Gfp::NOWAIT);
+        }
+    }
+
+    let b = bio.bio();
     let sector = b.sector() - target.begin();
     let iter = b.iter();
+    let phase = if write {
+        Phase::WriteEncrypt
+    } else {
+        Phase::ReadSubmit
+    };
+    let io = bio.start_io(cfg, CryptIo::new(sector, iter, phase));
+    if md.tuple_size > 0 {
+        let Some(tags) = tags else {
+            io.data().set_phase(Phase::Tags);
+            queue(io, |cfg| cfg.io_queue.queue());
+            return MapResult::Submitted;
+        };
+        if !io.set_metadata(tags) {
+            set_error(&io, BlkStatus::IOERR);
+            return MapResult::Submitted;
+        }
+    }
     if write {
-        let io = bio.start_io(cfg, CryptIo::new(sector, iter, Phase::WriteEncrypt));
         queue_crypt(io, true);
     } else {
-        let io = bio.start_io(cfg, CryptIo::new(sector, iter, Phase::ReadSubmit));
         submit_read(io, Gfp::NOWAIT);
     }
     MapResult::Submitted
+}
+
+/// The tag buffer from the pool, waiting for one; then the bio goes on as from `map`.
+fn pool_tags(io: ARef<Io<CryptIo>>) {
+    let cfg = io.config();
+    let tags = TagBuf::from_pool(&cfg.tag_pool, cfg.integrity.pool_bytes(), Gfp::NOIO);
+    if !tags.is_some_and(|t| io.set_metadata(t)) {
+        set_error(&io, BlkStatus::IOERR);
+        return;
+    }
+    if io.base_bio().is_write() {
+        io.data().set_phase(Phase::WriteEncrypt);
+        queue_crypt(io, true);
+    } else {
+        io.data().set_phase(Phase::ReadSubmit);
+        submit_read(io, Gfp::NOIO);
+    }
+}
+
+/// The metadata span (offset, length in the bio's tag buffer) of the unit `io`, if the table
+/// keeps metadata.
+fn metadata_span(io: &ARef<Io<CryptIo>>) -> Option<(usize, usize)> {
+    let cfg = io.config();
+    let md = cfg.integrity;
+    if md.tuple_size == 0 {
+        return None;
+    }
+    let ss = cfg.features.sector_size;
+    let first = (io.data().sector - Io::base(io).data().sector) << 9;
+    Some((
+        md.tag_len(first as u32, ss),
+        md.tag_len(io.data().iter.size(), ss),
+    ))
 }
 
 /// `kcryptd_io_read`: clones the base bio onto the device and submits the clone.
 fn submit_read(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     let cfg = io.config();
     let Some(mut clone) = cfg.bs.clone_bio(cfg.dev.bdev(), io.base_bio(), gfp) else {
-        if gfp.may_sleep() {
-            set_error(&io, BlkStatus::RESOURCE);
-        } else {
-            queue(io, |cfg| cfg.io_queue.queue());
-        }
-        return;
+        return read_retry(io, gfp);
     };
     clone.bio_mut().set_sector(cfg.start + io.data().sector);
-    clone.submit_remap(io.base_bio(), io.clone());
+    if Io::submit(io.clone(), clone, metadata_span(&io), gfp).is_err() {
+        read_retry(io, gfp);
+    }
 }
 
-/// The largest compound page a write buffer tries (`MAX_PAGE_ORDER` on x86).
-const MAX_PAGE_ORDER: u32 = 10;
+/// A read's clone or integrity payload could not be had: `kcryptd_io` tries again, waiting
+/// (`kcryptd_queue_read`), unless that was it.
+fn read_retry(io: ARef<Io<CryptIo>>, gfp: Gfp) {
+    if gfp.may_sleep() {
+        set_error(&io, BlkStatus::RESOURCE);
+    } else {
+        queue(io, |cfg| cfg.io_queue.queue());
+    }
+}
 
 /// `kcryptd_crypt_write_convert`: encrypts the write into private pages, in fragments of at
-/// most the pages at hand (at least one), each submitted on its own. Like `crypt_alloc_buffer`
-/// it takes compound pages where the page allocator has them free, and the pool's otherwise.
+/// most the pages at hand (at least one), each submitted on its own.
 fn write_encrypt(base: ARef<Io<CryptIo>>) {
     let cfg = base.config();
-    let bdev = cfg.dev.bdev();
-    let mut max_pages = BIO_MAX_VECS.min(bdev.max_segments().max(1));
+    let mut max_pages = BIO_MAX_VECS.min(cfg.dev.bdev().max_segments().max(1));
     let knob = params::max_fragment_pages();
     if knob > 0 {
         max_pages = max_pages.min(knob);
     }
-    let page = PAGE_SIZE as u32;
-    let ss = cfg.features.sector_size;
     let mut iter = base.data().iter;
     let mut sector = base.data().sector;
     let mut first = true;
-
-    // The order of compound page to try next; only ever decreases, as in `crypt_alloc_buffer`.
-    let mut order = MAX_PAGE_ORDER;
+    let mut order = FIRST_ORDER;
     while iter.size() > 0 {
-        let want_bytes = iter.size().min(max_pages * page);
-        let Some(mut bio) = cfg.bs.alloc_bio(
-            bdev,
-            want_bytes.div_ceil(page) as u16,
+        let Some((mut bio, bytes)) = alloc_buffer(
+            cfg,
             base.base_bio(),
-            Gfp::NOIO,
+            iter.size(),
+            max_pages,
+            Wait::First,
+            &mut order,
         ) else {
             set_error(&base, BlkStatus::IOERR);
             return;
         };
-        let mut bytes = 0u32;
-        while bytes < want_bytes {
-            let remaining = want_bytes - bytes;
-            // First a compound page as large as the rest needs, if one is free right now.
-            order = order.min(remaining.div_ceil(page).ilog2());
-            let mut added = 0;
-            while order > 0 {
-                added = bio.add_compound(order, remaining);
-                if added > 0 {
-                    break;
-                }
-                order -= 1;
-            }
-            if added == 0 {
-                // Then pages of the pool: wait only for the first one, holding nothing else
-                // unsubmitted, so that two writers can never wait on each other.
-                let gfp = if bytes == 0 {
-                    Gfp::NOIO
-                } else {
-                    Gfp::NOWAIT
-                        .with(Gfp::NOWARN)
-                        .with(Gfp::NORETRY)
-                        .with(Gfp::NOMEMALLOC)
-                };
-                let Some(p) = cfg.bs.alloc_page(gfp) else {
-                    break;
-                };
-                let len = page.min(remaining);
-                if let Err(p) = bio.add_page(p, len) {
-                    cfg.bs.free_page(p);
-                    break;
-                }
-                added = len;
-            }
-            bytes += added;
-        }
-        // A fragment ends on a sector boundary.
-        bytes -= bytes % ss;
-        if bytes == 0 {
-            set_error(&base, BlkStatus::IOERR);
-            return;
-        }
         bio.bio_mut().set_sector(cfg.start + sector);
         let mut part = iter;
         part.truncate(bytes);
@@ -390,94 +507,90 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
             };
             frag
         };
-        // A fragment's bio covers exactly its part.
-        bio.set_size(bytes);
         if unit.set_out_bio(bio).is_err() {
             set_error(&base, BlkStatus::IOERR);
             return;
         }
-        convert(unit, true, Gfp::NOIO);
+        convert(unit, Gfp::NOIO);
         iter.advance(base.base_bio(), bytes);
         sector += u64::from(bytes >> 9);
         first = false;
     }
 }
 
-/// `kcryptd_crypt_read_convert`: decrypts a read in place; inline in interrupt context the
-/// request must come without sleeping.
+/// `kcryptd_crypt_read_convert`: decrypts a read in place (or the recheck buffer); inline in
+/// interrupt context the request must come without sleeping.
 fn read_decrypt(io: ARef<Io<CryptIo>>) {
     let gfp = if context::in_interrupt() {
         Gfp::ATOMIC
     } else {
         Gfp::NOIO
     };
-    convert(io, false, gfp);
-}
-
-/// `crypt_convert`: one cipher request per sector of the unit, `gfp` for the requests; the
-/// last completion finishes the unit (see [`convert_done`]).
-fn convert(io: ARef<Io<CryptIo>>, encrypt: bool, gfp: Gfp) {
-    let cfg = io.config();
-    let data = io.data();
-    let ss = cfg.features.sector_size;
-    let step = u64::from(ss >> 9);
-    let mut input = data.iter;
-    let requests = data.iter.size() / ss;
-    let mut slot = RequestSlot::new(&io, requests);
-    let mut output = encrypt.then(|| slot.out_iter()).flatten();
-    let mut cc_sector = data.sector + cfg.iv_offset;
-    let tfm_mask = cfg.tfms.len() as u64 - 1;
-
-    if !slot.fill(gfp) {
-        // Inline in interrupt context, and no request to be had without sleeping: `kcryptd`
-        // does the work (a synchronous cipher needs no further request).
-        drop(slot);
-        return queue(io, |cfg| cfg.crypt_queue.queue());
-    }
-    // Counted up front for the loop and every request; the loop gives back at the end, in one
-    // go, its own count and those of the requests that finished in it.
-    data.pending.store(requests + 1, Relaxed);
-    let mut finished = 1;
-    while input.size() > 0 {
-        let mut iv_sector = cc_sector;
-        if cfg.features.iv_large_sectors {
-            iv_sector >>= cfg.features.sector_shift();
-        }
-        let tfm = &cfg.tfms[(cc_sector & tfm_mask) as usize];
-        let src = Place::Base(&input);
-        let dst = output.as_ref().map_or(src, Place::Out);
-        match slot.crypt(tfm, gfp, src, dst, ss, encrypt, iv_sector) {
-            Some(Crypted::Pending) => {}
-            Some(Crypted::Done(result)) => {
-                if result.is_err() {
-                    set_error(&io, BlkStatus::IOERR);
-                }
-                finished += 1;
-            }
-            None => {
-                set_error(&io, BlkStatus::IOERR);
-                finished += 1;
-            }
-        }
-        input.advance(io.base_bio(), ss);
-        if let Some(out) = output.as_mut() {
-            slot.advance_out(out, ss);
-        }
-        cc_sector += step;
-    }
-    drop(slot);
-    if data.pending.fetch_sub(finished, Full) == finished {
-        convert_done(io, false);
-    }
+    convert(io, gfp);
 }
 
 /// The unit's conversion finished. `from_callback`: in a crypto completion, where no I/O may
 /// be submitted.
-fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
+pub(super) fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
     match io.data().phase() {
-        // Decrypted in place: dropping the reference completes the bio.
-        Phase::ReadDecrypt | Phase::ReadSubmit => drop(io),
+        Phase::ReadDecrypt | Phase::ReadSubmit => {
+            if needs_recheck(&io) {
+                start_recheck(io);
+            }
+            // Otherwise decrypted in place: dropping the reference completes the bio.
+        }
+        Phase::RecheckDecrypt => {
+            // Only data that passed the check reaches the caller.
+            if io.data().status().is_ok() && io.copy_out_to_base().is_err() {
+                set_error(&io, BlkStatus::IOERR);
+            }
+        }
         Phase::WriteEncrypt | Phase::WriteSubmit => write_io_submit(io, from_callback),
+        Phase::Tags | Phase::RecheckSubmit => {}
+    }
+}
+
+/// Whether a read whose AEAD check failed gets its second read (`crypt_dec_pending`).
+fn needs_recheck(io: &ARef<Io<CryptIo>>) -> bool {
+    let d = io.data();
+    d.aead_failed.load(Relaxed) != 0 && !d.is_recheck() && io.config().features.integrity.is_some()
+}
+
+/// Starts the second read of a bio whose AEAD check failed, with a clean slate.
+fn start_recheck(io: ARef<Io<CryptIo>>) {
+    let d = io.data();
+    d.aead_failed.store(0, Relaxed);
+    d.aead_recheck.store(1, Relaxed);
+    d.error.store(u32::from(BlkStatus::OK.to_raw()), Relaxed);
+    d.set_phase(Phase::RecheckSubmit);
+    // The private buffer needs an allocation that may wait.
+    queue(io, |cfg| cfg.io_queue.queue());
+}
+
+/// The recheck's read into a private buffer of the bio's size.
+fn recheck_submit(io: ARef<Io<CryptIo>>) {
+    let cfg = io.config();
+    let size = io.data().iter.size();
+    let mut order = FIRST_ORDER;
+    let buffer = {
+        let _serialised = cfg.recheck_lock.lock();
+        alloc_buffer(
+            cfg,
+            io.base_bio(),
+            size,
+            BIO_MAX_VECS,
+            Wait::All,
+            &mut order,
+        )
+    };
+    let Some((mut bio, _)) = buffer else {
+        set_error(&io, BlkStatus::IOERR);
+        return;
+    };
+    bio.bio_mut().set_sector(cfg.start + io.data().sector);
+    io.data().recheck_iter.populate(bio.bio_mut().iter());
+    if Io::submit(io.clone(), bio, metadata_span(&io), Gfp::NOIO).is_err() {
+        set_error(&io, BlkStatus::IOERR);
     }
 }
 
@@ -512,7 +625,7 @@ impl SortedSubmit for CryptIo {
     }
 }
 
-/// `kcryptd_io_write`: submits the encrypted bio of a unit.
+/// `kcryptd_io_write`: submits the encrypted bio of a unit, with its integrity metadata.
 fn submit_write(io: ARef<Io<CryptIo>>) {
     let Some(bio) = io.take_out_bio() else {
         set_error(&io, BlkStatus::IOERR);
@@ -524,6 +637,7 @@ fn submit_write(io: ARef<Io<CryptIo>>) {
         drop(bio);
         return;
     }
-    let base = io.base_bio();
-    bio.submit_remap(base, io.clone());
+    if Io::submit(io.clone(), bio, metadata_span(&io), Gfp::NOIO).is_err() {
+        set_error(&io, BlkStatus::IOERR);
+    }
 }

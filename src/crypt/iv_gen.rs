@@ -8,6 +8,7 @@
 //! change, the AES key of the Elephant sector key, and the encrypted byte-offset IV.
 
 use super::{
+    cipher::Ciphers,
     config::CryptConfig,
     elephant,
     iv::{
@@ -20,6 +21,7 @@ use super::{
         LMK_SEED_KEY_BYTES,
         LMK_SEED_SIZE, //
     },
+    table::FeatureArgs,
     tcw::{
         self,
         TCW_SECTOR_SIZE,
@@ -27,10 +29,7 @@ use super::{
     },
 };
 use crate::{
-    crypto::{
-        aes::AesEncKey,
-        skcipher::Tfm, //
-    },
+    crypto::aes::AesEncKey,
     dm::{
         CtrError,
         SectorData, //
@@ -117,11 +116,12 @@ impl IvGen {
     /// `None` without an IV mode.
     pub(super) fn new(
         choice: &IvChoice,
-        tfm: &Tfm,
-        tfms_count: u32,
-        sector_size: u32,
+        ciphers: &Ciphers,
+        features: &FeatureArgs,
         key_size: usize,
     ) -> Result<Option<Self>, CtrError> {
+        let tfms_count = ciphers.count();
+        let sector_size = features.sector_size;
         let Some(mode) = choice.mode else {
             return Ok(None);
         };
@@ -130,7 +130,10 @@ impl IvGen {
             CtrError::inval(CREATE_ERR)
         };
         let eboiv = || {
-            if tfm.block_size() != choice.iv_size {
+            if ciphers.any_skcipher().is_none() {
+                return Err(create_err("AEAD transforms not supported for EBOIV"));
+            }
+            if ciphers.block_size() != choice.iv_size {
                 return Err(create_err(
                     "Block size of EBOIV cipher does not match IV size of block cipher",
                 ));
@@ -139,7 +142,7 @@ impl IvGen {
         };
         Ok(Some(match mode {
             IvMode::Benbi { .. } => {
-                let shift = iv::benbi_shift(tfm.block_size())
+                let shift = iv::benbi_shift(ciphers.block_size())
                     .ok_or_else(|| create_err("cypher blocksize is not a power of 2 or > 512"))?;
                 Self::Sector(IvMode::Benbi { shift })
             }
@@ -329,6 +332,8 @@ impl IvGen {
         let mut offset = [0u8; 32];
         offset[..8].copy_from_slice(&Self::byte_offset(cfg, sector).to_le_bytes());
         let n = iv.len();
-        cfg.tfms[0].encrypt_zeros_wait(data.gfp(), &offset[..n], iv)
+        // The constructor made sure the transforms are symmetric ciphers.
+        let tfm = cfg.ciphers.any_skcipher().ok_or(EINVAL)?;
+        tfm.encrypt_zeros_wait(data.gfp(), &offset[..n], iv)
     }
 }

@@ -5,6 +5,7 @@
 //! form in the status line.
 
 use super::{
+    cipher::Keying,
     scan::hex2bin,
     table::{
         self,
@@ -12,7 +13,6 @@ use super::{
     },
 };
 use crate::{
-    crypto::skcipher::Tfm,
     dm::StatusWriter,
     keys::{
         read_key,
@@ -33,31 +33,6 @@ pub(super) struct CryptKey {
     /// Whether the transforms hold the key (`DM_CRYPT_KEY_VALID`); a device resumes only
     /// with a valid key.
     valid: bool,
-}
-
-/// How the key is split over the transforms (`crypt_subkey_size`).
-pub(super) struct Keying<'a> {
-    /// The transforms, one key part each.
-    pub(super) tfms: &'a [Tfm],
-    /// The bytes of each part.
-    pub(super) subkey_size: usize,
-}
-
-impl Keying<'_> {
-    /// `crypt_setkey`: keys every transform with its part of `key`; the last error wins, as
-    /// upstream, but every transform is tried.
-    fn set(&self, key: &[u8]) -> Result {
-        let mut result = Ok(());
-        for (i, tfm) in self.tfms.iter().enumerate() {
-            let part = key
-                .get(i * self.subkey_size..(i + 1) * self.subkey_size)
-                .ok_or(EINVAL)?;
-            if let Err(e) = tfm.set_key(part) {
-                result = Err(e);
-            }
-        }
-        result
-    }
 }
 
 impl CryptKey {

@@ -34,7 +34,7 @@ pub(super) fn message(cfg: &CryptConfig, args: &mut Args) -> Result {
             args.wipe(2, b'0');
             set?;
             let init = match &cfg.iv_gen {
-                Some(gen) => gen.init(control.key.bytes(), &cfg.iv, cfg.tfms.len() as u32),
+                Some(gen) => gen.init(control.key.bytes(), &cfg.iv, cfg.ciphers.count()),
                 None => Ok(()),
             };
             control.key.drop_keyring_copy();

@@ -24,15 +24,23 @@ use crate::{
         OwnedBio,
         Segment, //
     },
-    crypto::skcipher::{
-        RequestBox,
-        RequestContext,
-        RequestPool,
-        SgEntry,
-        Submitted,
-        Tfm, //
+    crypto::{
+        aead::AeadTfm,
+        request::{
+            RequestBox,
+            RequestContext,
+            RequestPool,
+            SgBuf,
+            SgEntry,
+            Submitted, //
+        },
+        skcipher::Tfm,
     },
     gfp::Gfp,
+    integrity::{
+        TagBuf,
+        TagRange, //
+    },
     mempool::{
         Mempool,
         PoolBox, //
@@ -57,7 +65,7 @@ use kernel::{
             Relaxed,
             Release, //
         },
-        Refcount,
+        Refcount, SetOnce,
     },
     workqueue::{
         Work,
@@ -105,9 +113,10 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
         false
     }
 
-    /// A request of [`RequestSlot::crypt`] that went asynchronous finished with `result` (possibly in
-    /// interrupt context: must not sleep nor submit I/O). The request is already freed.
-    fn crypt_done(io: ARef<Io<Self>>, result: Result);
+    /// A request of [`RequestSlot::crypt`] on `sector` that went asynchronous finished with
+    /// `result` (possibly in interrupt context: must not sleep nor submit I/O). The request is
+    /// already freed.
+    fn crypt_done(io: ARef<Io<Self>>, result: Result, sector: u64);
 }
 
 /// Where in an [`Io`]'s data a request reads or writes.
@@ -119,28 +128,78 @@ pub(crate) enum Place<'p> {
     Out(&'p BvecIter),
 }
 
+/// The cipher of a [`SectorRequest`].
+#[derive(Clone, Copy)]
+pub(crate) enum Cipher<'a> {
+    /// A symmetric cipher.
+    Skcipher(&'a Tfm),
+    /// An AEAD: the associated data is `aad_sector` (little endian) and the IV; the tag is
+    /// the first `tag_size` bytes of the request's metadata.
+    Aead {
+        tfm: &'a AeadTfm,
+        tag_size: u32,
+        aad_sector: u64,
+    },
+}
+
+/// One sector's cipher request (`crypt_convert_block_*`).
+#[derive(Clone, Copy)]
+pub(crate) struct SectorRequest<'a> {
+    pub(crate) cipher: Cipher<'a>,
+    pub(crate) src: Place<'a>,
+    pub(crate) dst: Place<'a>,
+    /// The sector size in bytes.
+    pub(crate) len: u32,
+    pub(crate) encrypt: bool,
+    /// Handed to [`IoOps::generate_iv`] and [`IoOps::post`] (dm-crypt: the IV sector).
+    pub(crate) sector: u64,
+    /// The sector's integrity metadata, if the device keeps any: the AEAD tag and a stored IV.
+    pub(crate) metadata: Option<TagRange>,
+}
+
 /// The source and destination bytes of a request about to be submitted, for
 /// [`IoOps::generate_iv`].
 ///
 /// # Invariants
 ///
-/// `src` and `dst` are segments of at least `len` bytes of the I/O's pages, valid and not
-/// accessed by anything else while the value lives (the request is not submitted yet, and each
-/// range of an I/O is converted once).
+/// `src` and `dst` are segments of at least `len` bytes of the I/O's pages, and `metadata` a
+/// range of the I/O's tag buffer, valid and not accessed by anything else while the value
+/// lives (the request is not submitted yet, and each range of an I/O is converted once).
 pub(crate) struct SectorData<'a> {
     src: Segment,
     dst: Segment,
     len: u32,
     gfp: Gfp,
+    /// The sector's integrity metadata, used by nothing else while the value lives.
+    metadata: Option<TagRange>,
     /// Set when the generator prepared the data in the destination: the cipher then works in
     /// place there.
     in_place: &'a mut bool,
 }
 
 impl SectorData<'_> {
+    /// The same access, for a callee.
+    pub(crate) fn reborrow(&mut self) -> SectorData<'_> {
+        // INVARIANT: The same ranges, with `self` unusable while the result lives.
+        SectorData {
+            src: self.src,
+            dst: self.dst,
+            len: self.len,
+            gfp: self.gfp,
+            metadata: self.metadata,
+            in_place: &mut *self.in_place,
+        }
+    }
+
     /// The allocation flags that suit the context (for a generator that allocates).
     pub(crate) fn gfp(&self) -> Gfp {
         self.gfp
+    }
+
+    /// Runs `f` on the sector's integrity metadata; `None` if it has none.
+    pub(crate) fn metadata<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Option<R> {
+        // SAFETY: By the type invariant the tuple is alive and ours.
+        self.metadata.map(|m| unsafe { m.with_bytes(f) })
     }
 
     /// Runs `f` on the source bytes.
@@ -197,6 +256,8 @@ pub(crate) struct Io<T: IoOps> {
     inflight: Atomic<u32>,
     /// The next I/O on a [`super::WriteThread`]'s list.
     pub(super) write_next: Atomic<*mut Io<T>>,
+    /// The integrity metadata of the bio (a per-bio `Io`'s; [`Io::set_metadata`]).
+    metadata: SetOnce<TagBuf>,
     origin: Origin<T>,
     pool: Option<NonNull<Mempool>>,
     config: NonNull<T::Config>,
@@ -266,8 +327,10 @@ unsafe impl<T: IoOps> AlwaysRefCounted for Io<T> {
         unsafe {
             let status = (*io).data.status();
             core::ptr::drop_in_place(&raw mut (*io).data);
-            // No request is in flight (each holds a reference): the out bio can go.
+            // No request is in flight (each holds a reference): the out bio can go, and no
+            // bio uses the metadata any more.
             drop((*io).take_out_bio());
+            core::ptr::drop_in_place(&raw mut (*io).metadata);
             match core::ptr::read(&raw const (*io).origin) {
                 Origin::PerBio(bio) => {
                     (*bio.as_ptr()).bi_status = status.to_raw();
@@ -350,6 +413,47 @@ impl<T: IoOps> Io<T> {
         Some(unsafe { OwnedBio::from_raw(raw) })
     }
 
+    /// Gives the bio its integrity metadata buffer. Fails (the buffer is freed) on a pool
+    /// `Io`, or if the bio has one already.
+    pub(crate) fn set_metadata(&self, tags: TagBuf) -> bool {
+        matches!(self.origin, Origin::PerBio(_)) && self.metadata.populate(tags)
+    }
+
+    /// `len` bytes at `offset` of the bio's integrity metadata (the base's, for a pool `Io`).
+    pub(crate) fn metadata_range(this: &ARef<Self>, offset: usize, len: usize) -> Option<TagRange> {
+        Self::base(this).metadata.as_ref()?.range(offset, len)
+    }
+
+    /// Submits `bio` for this I/O ([`OwnedBio::submit_remap`]), with `len` bytes at `offset` of
+    /// the bio's integrity metadata as its payload if `metadata` says so. On failure (no
+    /// metadata there, or no payload to be had with `gfp`) the bio is dropped.
+    pub(crate) fn submit(
+        this: ARef<Self>,
+        mut bio: OwnedBio,
+        metadata: Option<(usize, usize)>,
+        gfp: Gfp,
+    ) -> Result {
+        if let Some((offset, len)) = metadata {
+            let range = Self::metadata_range(&this, offset, len).ok_or(EINVAL)?;
+            // SAFETY: The metadata belongs to the per-bio `Io`, which lives until its bio
+            // completes; the submitted bio holds a reference on `this`, which is (or holds a
+            // reference on) that `Io`, until it completes.
+            unsafe { bio.attach_integrity(range, gfp) }?;
+        }
+        let keep = this.clone();
+        bio.submit_remap(keep.base_bio(), this);
+        Ok(())
+    }
+
+    /// Copies the out bio's data into the base bio, from the start of each (`bio_copy_data`),
+    /// and drops the out bio. For a conversion done in a private buffer (the integrity
+    /// recheck); nothing may access either bio's data meanwhile.
+    pub(crate) fn copy_out_to_base(&self) -> Result {
+        let out = self.take_out_bio().ok_or(EINVAL)?;
+        out.copy_data_to(self.base_bio());
+        Ok(())
+    }
+
     /// The per-bio data size dm core must reserve for an `Io<T>`.
     pub(super) const fn per_bio_size() -> usize {
         size_of::<Self>()
@@ -417,6 +521,7 @@ impl<T: IoOps> Io<T> {
             out_bio: Atomic::new(core::ptr::null_mut()),
             inflight: Atomic::new(0),
             write_next: Atomic::new(core::ptr::null_mut()),
+            metadata: SetOnce::new(),
             origin,
             pool,
             config: NonNull::from(config),
@@ -545,77 +650,108 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
         .filter(|s| s.len >= len)
     }
 
-    /// Encrypts (or decrypts) `len` bytes from `src` to `dst` (the same place: in place) with
-    /// `tfm`. `sector` is handed to [`IoOps::generate_iv`] and [`IoOps::post`]; `gfp` is for
-    /// a new request.
+    /// Runs the request `r` on one sector: `r.len` bytes from `r.src` to `r.dst` (the same
+    /// place: in place). `gfp` is for a new request.
     ///
     /// Both ranges must lie within one page each. Returns `None` if no request could be had
     /// (`gfp` cannot sleep), [`Crypted::Done`] if the cipher finished synchronously (post-
     /// processed already), and [`Crypted::Pending`] if [`IoOps::crypt_done`] will be called.
-    #[expect(clippy::too_many_arguments, reason = "one per field of the C request")]
-    pub(crate) fn crypt(
-        &mut self,
-        tfm: &Tfm,
-        gfp: Gfp,
-        src: Place<'_>,
-        dst: Place<'_>,
-        len: u32,
-        encrypt: bool,
-        sector: u64,
-    ) -> Option<Crypted> {
+    pub(crate) fn crypt(&mut self, gfp: Gfp, r: &SectorRequest<'_>) -> Option<Crypted> {
         if !self.fill(gfp) {
             return None;
         }
         let this = self.io;
         let mut req = self.req.take()?;
+        let len = r.len;
 
         // The pages stay valid while the request is in flight: the base bio's because the
         // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
         // while `inflight` is raised (by the slot now, by the request if it outlives it: it
-        // takes one of the slot's spare counts).
+        // takes one of the slot's spare counts). The tag buffer lives as long as the I/O.
         if self.spare == 0 {
             this.inflight.add(1, Relaxed);
             self.spare = 1;
         }
-        let (Some(src), Some(dst)) = (self.segment(src, len), self.segment(dst, len)) else {
+        let (Some(src), Some(dst)) = (self.segment(r.src, len), self.segment(r.dst, len)) else {
             self.req = Some(req);
             return Some(Crypted::Done(Err(EIO)));
         };
         let mut in_place = false;
-        // INVARIANT: The segments hold `len` bytes of the I/O's pages, and the request that
-        // will use them is not submitted yet.
+        // INVARIANT: The segments hold `len` bytes of the I/O's pages, the metadata is the
+        // sector's own tuple, and the request that will use them is not submitted yet.
         let data = SectorData {
             src,
             dst,
             len,
             gfp,
+            metadata: r.metadata,
             in_place: &mut in_place,
         };
-        if let Err(e) = T::generate_iv(this, sector, encrypt, req.iv_mut(), data) {
+        if let Err(e) = T::generate_iv(this, r.sector, r.encrypt, req.iv_mut(), data) {
             self.req = Some(req);
             return Some(Crypted::Done(Err(e)));
         }
-        let src = if in_place { dst } else { src };
         let ctx = req.ctx_mut();
-        ctx.sector = sector;
-        ctx.encrypt = encrypt;
-        let src = SgEntry {
-            page: src.page,
-            offset: src.offset,
-            len,
-        };
+        ctx.sector = r.sector;
+        ctx.encrypt = r.encrypt;
+        let mut src = if in_place { dst } else { src };
         let dst = SgEntry {
             page: dst.page,
             offset: dst.offset,
             len,
         };
-        // SAFETY: The pages stay valid until the request completes (see above), and nothing
-        // else writes the range meanwhile: each range of an I/O is converted once.
-        let submitted = unsafe {
-            if encrypt {
-                req.encrypt(tfm, src, dst)
-            } else {
-                req.decrypt(tfm, src, dst)
+        let submitted = match r.cipher {
+            Cipher::Skcipher(tfm) => {
+                let src = SgEntry {
+                    page: src.page,
+                    offset: src.offset,
+                    len,
+                };
+                // SAFETY: The pages stay valid until the request completes (see above), and
+                // nothing else writes the range meanwhile: each range of an I/O is converted
+                // once.
+                unsafe { req.skcipher(tfm, src, dst, r.encrypt) }
+            }
+            Cipher::Aead {
+                tfm,
+                tag_size,
+                aad_sector,
+            } => {
+                let Some(tag) = r.metadata.filter(|m| m.len >= tag_size) else {
+                    self.req = Some(req);
+                    return Some(Crypted::Done(Err(EIO)));
+                };
+                // AEADs work in place: the data goes to the destination first.
+                if r.encrypt && (src.page != dst.page || src.offset != dst.offset) {
+                    let d = Segment {
+                        page: dst.page,
+                        offset: dst.offset,
+                        len,
+                    };
+                    // SAFETY: Distinct ranges of the I/O's pages that nothing else accesses
+                    // before the request is submitted (see above).
+                    unsafe { src.with_bytes(len, |s| d.with_bytes(len, |d| d.copy_from_slice(s))) };
+                    src = d;
+                }
+                // The associated data: the sector, then the IV as generated (the transform
+                // changes its working copy).
+                let iv_size = tfm.iv_size() as usize;
+                let iv = *req.iv_mut();
+                let aad = req.aad_mut();
+                aad[..8].copy_from_slice(&aad_sector.to_le_bytes());
+                aad[8..8 + iv_size].copy_from_slice(&iv[..iv_size]);
+                let src = SgEntry {
+                    page: src.page,
+                    offset: src.offset,
+                    len,
+                };
+                let tag = SgBuf {
+                    ptr: tag.ptr,
+                    len: tag_size,
+                };
+                // SAFETY: As above; the tag is the sector's own tuple in the I/O's tag buffer,
+                // which lives as long as the I/O.
+                unsafe { req.aead(tfm, 8 + iv_size as u32, src, dst, tag, r.encrypt) }
             }
         };
         match submitted {
@@ -686,9 +822,10 @@ impl<T: IoOps> RequestContext for IoReq<T> {
             Self::post(&req);
         }
         let io = req.ctx().io.clone();
+        let sector = req.ctx().sector;
         T::request_pool(io.config()).free(req);
         io.inflight.fetch_sub(1, Release);
-        T::crypt_done(io, result);
+        T::crypt_done(io, result, sector);
     }
 
     fn backlog_started(&self) {

@@ -129,6 +129,15 @@ cat >/tmp/tables <<EOT
 8 aes-cbc-benbi:x $K32 0 $dev 0 1 sector_size:2048x
 8 cipher_null-ecb-null - 0 $dev 0 1 bogus
 8 cipher_null-ecb $K32 0 $dev 0
+8 capi:gcm(aes)-random $K32 0 $dev 0 1 integrity:28:aead
+8 capi:gcm(aes)-plain64 $K32 0 $dev 0 1 integrity:16:aead
+8 capi:authenc(hmac(nosuch),xts(aes))-random $K128 0 $dev 0 1 integrity:48:aead
+8 capi:authenc(hmac(sha256)-random $K128 0 $dev 0 1 integrity:48:aead
+8 capi:authenc(,xts(aes))-random $K128 0 $dev 0 1 integrity:48:aead
+8 capi:gcm(nosuch)-random $K32 0 $dev 0 1 integrity:28:aead
+8 capi:xts(aes)-random $K64 0 $dev 0 1 integrity:28:aead
+8 capi:gcm(aes)-eboiv $K32 0 $dev 0 1 integrity:16:aead
+8 capi:authenc(hmac(sha256),xts(aes))-random $K32 0 $dev 0 1 integrity:48:aead
 EOT
 
 n=0 bad=0

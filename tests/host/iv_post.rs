@@ -160,3 +160,22 @@ fn elephant_sector_key_blocks() {
     assert_eq!(ks[..16], e.map(|x| !x));
     assert_eq!(ks[16..], e2.map(|x| !x));
 }
+
+#[test]
+fn authenc_key_format() {
+    use crate::authenc::*;
+    // An AES-128 key (16 bytes of 0x11) and an HMAC-SHA256 key (32 bytes of 0x22).
+    let mut key = vec![0x11u8; 16];
+    key.extend([0x22u8; 32]);
+    let mut out = vec![0u8; authenc_key_size(key.len())];
+    authenc_key(&key, 32, &mut out).unwrap();
+    // struct rtattr (length 8, type CRYPTO_AUTHENC_KEYA_PARAM) in host order, then the
+    // encryption key length big endian, the MAC key, the encryption key.
+    assert_eq!(out[..4], [8u16.to_ne_bytes(), 1u16.to_ne_bytes()].concat()[..]);
+    assert_eq!(out[4..8], [0, 0, 0, 16]);
+    assert_eq!(out[8..40], [0x22; 32]);
+    assert_eq!(out[40..], [0x11; 16]);
+    // A key shorter than the MAC key is refused, as upstream's -EINVAL.
+    let mut small = vec![0u8; authenc_key_size(16)];
+    assert!(authenc_key(&[0; 16], 32, &mut small).is_none());
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The sector-by-sector conversion of a unit of I/O (`crypt_convert`).
+
+use super::{
+    cipher::Ciphers,
+    io::{
+        aad_sector,
+        convert_done,
+        queue,
+        request_failed,
+        set_error,
+        CryptIo,
+        Phase, //
+    },
+};
+use crate::{
+    bio::BlkStatus,
+    dm::{
+        Cipher,
+        Crypted,
+        Io,
+        Place,
+        RequestSlot,
+        SectorRequest, //
+    },
+    gfp::Gfp,
+};
+use kernel::sync::{
+    aref::ARef,
+    atomic::{
+        Full,
+        Relaxed, //
+    },
+};
+
+/// `crypt_convert`: one cipher request per sector of the unit, `gfp` for the requests; the
+/// last completion finishes the unit ([`convert_done`]). Writes go from the base bio into the
+/// out bio, reads are decrypted in place in the base bio, and the recheck in place in the out
+/// bio.
+pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
+    let cfg = io.config();
+    let data = io.data();
+    let ss = cfg.features.sector_size;
+    let step = u64::from(ss >> 9);
+    let phase = data.phase();
+    let encrypt = phase == Phase::WriteEncrypt;
+    let requests = data.iter.size() / ss;
+    let mut slot = RequestSlot::new(&io, requests);
+    // Positions in the base bio and in the out bio, for those the conversion uses.
+    let mut base_pos = (phase != Phase::RecheckDecrypt).then_some(data.iter);
+    let mut out_pos = if encrypt || phase == Phase::RecheckDecrypt {
+        let Some(out) = slot.out_iter() else {
+            drop(slot);
+            set_error(&io, BlkStatus::IOERR);
+            return convert_done(io, false);
+        };
+        Some(out)
+    } else {
+        None
+    };
+    let mut cc_sector = data.sector + cfg.iv_offset;
+    // The unit's first tuple in the bio's metadata.
+    let md = cfg.integrity;
+    let first_tuple = (data.sector - Io::base(&io).data().sector) / step;
+
+    if !slot.fill(gfp) {
+        // Inline in interrupt context, and no request to be had without sleeping: `kcryptd`
+        // does the work (a synchronous cipher needs no further request).
+        drop(slot);
+        return queue(io, |cfg| cfg.crypt_queue.queue());
+    }
+    // Counted up front for the loop and every request; the loop gives back at the end, in one
+    // go, its own count and those of the requests that finished in it.
+    data.pending.store(requests + 1, Relaxed);
+    let mut finished = 1;
+    for i in 0..u64::from(requests) {
+        let mut iv_sector = cc_sector;
+        if cfg.features.iv_large_sectors {
+            iv_sector >>= cfg.features.sector_shift();
+        }
+        let cipher = match &cfg.ciphers {
+            Ciphers::Skcipher(tfms) => {
+                let mask = tfms.len() as u64 - 1;
+                Cipher::Skcipher(&tfms[(cc_sector & mask) as usize])
+            }
+            Ciphers::Aead(tfm) => Cipher::Aead {
+                tfm,
+                tag_size: md.tag_size,
+                aad_sector: aad_sector(cfg, iv_sector),
+            },
+        };
+        let (src, dst) = match (&base_pos, &out_pos) {
+            (Some(b), Some(o)) => (Place::Base(b), Place::Out(o)),
+            (Some(b), None) => (Place::Base(b), Place::Base(b)),
+            (None, Some(o)) => (Place::Out(o), Place::Out(o)),
+            // Every phase that converts has one of the two.
+            (None, None) => {
+                set_error(&io, BlkStatus::IOERR);
+                finished += 1;
+                continue;
+            }
+        };
+        let tuple = md.tuple_size as usize;
+        let metadata = (tuple > 0)
+            .then(|| Io::metadata_range(&io, (first_tuple + i) as usize * tuple, tuple))
+            .flatten();
+        let request = SectorRequest {
+            cipher,
+            src,
+            dst,
+            len: ss,
+            encrypt,
+            sector: iv_sector,
+            metadata,
+        };
+        match slot.crypt(gfp, &request) {
+            Some(Crypted::Pending) => {}
+            Some(Crypted::Done(result)) => {
+                if let Err(e) = result {
+                    request_failed(&io, e, aad_sector(cfg, iv_sector));
+                }
+                finished += 1;
+            }
+            None => {
+                set_error(&io, BlkStatus::IOERR);
+                finished += 1;
+            }
+        }
+        if let Some(b) = base_pos.as_mut() {
+            b.advance(io.base_bio(), ss);
+        }
+        if let Some(o) = out_pos.as_mut() {
+            slot.advance_out(o, ss);
+        }
+        cc_sector += step;
+    }
+    drop(slot);
+    if data.pending.fetch_sub(finished, Full) == finished {
+        convert_done(io, false);
+    }
+}

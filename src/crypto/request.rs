@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Cipher requests for symmetric ciphers and AEADs, from a mempool.
+//!
+//! A [`RequestPool`] hands out elements that hold an IV buffer, room for the AEAD associated
+//! data, the source and destination scatterlists, a caller context `C`, and the C request
+//! (`skcipher_request` or `aead_request`) with the transform's own context. A table uses one
+//! kind of transform, so a pool serves one kind. [`RequestBox::skcipher`] and
+//! [`RequestBox::aead`] return the request when the transform finished synchronously;
+//! otherwise the transform owns it until it calls [`RequestContext::complete`], possibly in
+//! interrupt context.
+//!
+//! C headers: [`include/crypto/skcipher.h`](srctree/include/crypto/skcipher.h),
+//! [`include/crypto/aead.h`](srctree/include/crypto/aead.h)
+
+use super::{
+    aead::AeadTfm,
+    skcipher::Tfm, //
+};
+use crate::{
+    bindings,
+    gfp::Gfp,
+    mempool::{
+        Mempool,
+        PoolBox, //
+    },
+};
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
+use kernel::{
+    prelude::*,
+    types::Opaque, //
+};
+
+/// The largest IV a request can carry (Adiantum's is 32 bytes).
+pub(crate) const MAX_IV_SIZE: usize = 32;
+/// The largest associated data of an AEAD request: dm-crypt authenticates the sector number
+/// (8 bytes) and the IV.
+pub(crate) const MAX_AAD_SIZE: usize = 8 + MAX_IV_SIZE;
+
+/// What a pool needs to know of a transform to size its requests.
+#[derive(Clone, Copy)]
+pub(crate) struct RequestLayout {
+    /// The size of the C request with the implementation's context.
+    pub(crate) request_size: usize,
+    /// The alignment mask data and IV must satisfy.
+    pub(crate) align_mask: u32,
+    /// The IV size in bytes.
+    pub(crate) iv_size: u32,
+}
+
+/// A transform whose requests a [`RequestPool`] holds.
+pub(crate) trait Transform {
+    /// How its requests are laid out.
+    fn request_layout(&self) -> RequestLayout;
+}
+
+/// One scatterlist entry in a page: `len` bytes at `offset` in `page`.
+#[derive(Clone, Copy)]
+pub(crate) struct SgEntry {
+    pub(crate) page: *mut bindings::page,
+    pub(crate) offset: u32,
+    pub(crate) len: u32,
+}
+
+/// One scatterlist entry in directly mapped kernel memory (kmalloc): `len` bytes at `ptr`.
+#[derive(Clone, Copy)]
+pub(crate) struct SgBuf {
+    pub(crate) ptr: *mut u8,
+    pub(crate) len: u32,
+}
+
+/// The caller's context of a request.
+pub(crate) trait RequestContext: Sized + Send {
+    /// An asynchronous request finished with `result`. May run in interrupt context: must not
+    /// sleep and must not submit I/O.
+    fn complete(req: RequestBox<Self>, result: Result);
+
+    /// A request that was backlogged (`-EBUSY`) is now being processed.
+    fn backlog_started(&self);
+}
+
+/// Scatterlist entries per direction: the associated data, the data and the tag of an AEAD
+/// request (a symmetric cipher uses the first only, for its data).
+const SG_ENTRIES: usize = 3;
+
+/// The fixed part of a pool element; the C request and its context follow at `req_offset`.
+#[repr(C)]
+struct Header<C> {
+    /// The IV the transform works with (and may change).
+    iv: Iv,
+    /// The associated data of an AEAD request.
+    aad: Aad,
+    sg_in: [Opaque<bindings::scatterlist>; SG_ENTRIES],
+    sg_out: [Opaque<bindings::scatterlist>; SG_ENTRIES],
+    /// The data destination of the last operation (for post-processing on completion).
+    dst: SgEntry,
+    /// The pool the element belongs to, to rebuild the box in the completion callback.
+    pool: NonNull<Mempool>,
+    /// The transform the C request is set up for (tfm, callback, scatterlist tables); null
+    /// while it is not. A request reused for the next sector skips that set-up.
+    prepared: *mut c_void,
+    req_offset: usize,
+    ctx: C,
+}
+
+#[repr(C, align(8))]
+struct Iv([u8; MAX_IV_SIZE]);
+
+#[repr(C, align(8))]
+struct Aad([u8; MAX_AAD_SIZE]);
+
+/// A pool of cipher requests with context `C`.
+#[pin_data]
+pub(crate) struct RequestPool<C: RequestContext> {
+    #[pin]
+    pool: Mempool,
+    req_offset: usize,
+    _c: PhantomData<C>,
+}
+
+impl<C: RequestContext> RequestPool<C> {
+    /// Offset of the C request in an element.
+    const fn req_offset() -> usize {
+        let min = bindings::CRYPTO_MINALIGN;
+        (size_of::<Header<C>>() + min - 1) & !(min - 1)
+    }
+
+    /// A pool for requests laid out as `layout` (a transform's), with `min_nr` in reserve.
+    ///
+    /// Fails with `EINVAL` if the transform needs more IV alignment than an element offers.
+    pub(crate) fn new(min_nr: u32, layout: RequestLayout) -> Result<impl PinInit<Self, Error>> {
+        if layout.align_mask as usize >= align_of::<Iv>() || layout.iv_size as usize > MAX_IV_SIZE {
+            return Err(EINVAL);
+        }
+        let size = Self::req_offset() + layout.request_size;
+        Ok(try_pin_init!(Self {
+            pool <- Mempool::new_kmalloc(min_nr, size),
+            req_offset: Self::req_offset(),
+            _c: PhantomData,
+        }))
+    }
+
+    /// Allocates a request with context `ctx`; `None` only if `gfp` cannot sleep.
+    pub(crate) fn alloc(&self, gfp: Gfp, ctx: C) -> Option<RequestBox<C>> {
+        let el = self.pool.alloc::<Header<C>>(gfp)?;
+        let el = el.write(Header {
+            iv: Iv([0; MAX_IV_SIZE]),
+            aad: Aad([0; MAX_AAD_SIZE]),
+            sg_in: [const { Opaque::uninit() }; SG_ENTRIES],
+            sg_out: [const { Opaque::uninit() }; SG_ENTRIES],
+            dst: SgEntry {
+                page: core::ptr::null_mut(),
+                offset: 0,
+                len: 0,
+            },
+            pool: NonNull::from(&self.pool),
+            prepared: core::ptr::null_mut(),
+            req_offset: self.req_offset,
+            ctx,
+        });
+        // INVARIANT: A fresh element of this pool with an initialised header.
+        Some(RequestBox { el })
+    }
+
+    /// Returns a request to the pool.
+    pub(crate) fn free(&self, req: RequestBox<C>) {
+        self.pool.free(req.el);
+    }
+}
+
+/// An owned cipher request.
+///
+/// # Invariants
+///
+/// `el` is an element of a [`RequestPool<C>`] at least `el.req_offset` plus the request size
+/// of the transforms it is used with.
+pub(crate) struct RequestBox<C: RequestContext> {
+    el: PoolBox<Header<C>>,
+}
+
+/// The outcome of submitting a request.
+pub(crate) enum Submitted<C: RequestContext> {
+    /// The transform finished synchronously; the request is back.
+    Done(RequestBox<C>, Result),
+    /// The transform took the request; [`RequestContext::complete`] will be called.
+    InProgress,
+    /// The transform backlogged the request; [`RequestContext::backlog_started`] and then
+    /// [`RequestContext::complete`] will be called. The caller should wait for the former
+    /// before submitting more.
+    Backlogged,
+}
+
+/// The operation [`RequestBox::submit`] runs.
+enum Op<'a> {
+    Skcipher(&'a Tfm),
+    Aead {
+        tfm: &'a AeadTfm,
+        aad_len: u32,
+        tag: SgBuf,
+    },
+}
+
+impl<C: RequestContext> RequestBox<C> {
+    /// The caller's context.
+    pub(crate) fn ctx(&self) -> &C {
+        &self.el.ctx
+    }
+
+    /// The caller's context, mutably.
+    pub(crate) fn ctx_mut(&mut self) -> &mut C {
+        &mut self.el.ctx
+    }
+
+    /// The data destination of the request's last operation.
+    pub(crate) fn dst(&self) -> SgEntry {
+        self.el.dst
+    }
+
+    /// The IV buffer ([`MAX_IV_SIZE`] bytes; the transform reads its `iv_size`).
+    pub(crate) fn iv_mut(&mut self) -> &mut [u8; MAX_IV_SIZE] {
+        &mut self.el.iv.0
+    }
+
+    /// The associated data buffer of an AEAD request.
+    pub(crate) fn aad_mut(&mut self) -> &mut [u8; MAX_AAD_SIZE] {
+        &mut self.el.aad.0
+    }
+
+    /// Encrypts (or decrypts) `src.len` bytes from `src` to `dst` with `tfm` and the IV buffer.
+    ///
+    /// # Safety
+    ///
+    /// `src` and `dst` must describe valid pages that stay valid, and are not otherwise
+    /// accessed, until the request completes.
+    pub(crate) unsafe fn skcipher(
+        self,
+        tfm: &Tfm,
+        src: SgEntry,
+        dst: SgEntry,
+        encrypt: bool,
+    ) -> Submitted<C> {
+        // SAFETY: Forwarded from the caller.
+        unsafe { self.submit(Op::Skcipher(tfm), src, dst, encrypt) }
+    }
+
+    /// An AEAD request with `tfm`: the first `aad_len` bytes of the associated data buffer
+    /// are authenticated, `src.len` bytes from `src` are encrypted to `dst` and the tag is
+    /// written to `tag` (encryption), or the data and tag are checked and decrypted.
+    ///
+    /// # Safety
+    ///
+    /// As for [`RequestBox::skcipher`]; `tag` must be kmalloc'ed memory with the same rules.
+    pub(crate) unsafe fn aead(
+        self,
+        tfm: &AeadTfm,
+        aad_len: u32,
+        src: SgEntry,
+        dst: SgEntry,
+        tag: SgBuf,
+        encrypt: bool,
+    ) -> Submitted<C> {
+        let op = Op::Aead { tfm, aad_len, tag };
+        // SAFETY: Forwarded from the caller.
+        unsafe { self.submit(op, src, dst, encrypt) }
+    }
+
+    /// # Safety
+    ///
+    /// As for [`RequestBox::aead`].
+    unsafe fn submit(self, op: Op<'_>, src: SgEntry, dst: SgEntry, encrypt: bool) -> Submitted<C> {
+        // From here on the transform may own the element: keep only raw pointers.
+        let (hdr, pool) = self.el.into_raw();
+        let hdr = hdr.as_ptr();
+        // SAFETY: `hdr` is our element with an initialised header; by the type invariant the
+        // C request fits at `req_offset`. The scatterlist entries are ours to initialise, and
+        // the caller guarantees the memory they describe.
+        let ret = unsafe {
+            (*hdr).dst = dst;
+            let req = hdr.cast::<u8>().add((*hdr).req_offset).cast::<c_void>();
+            let sg_in = (*hdr).sg_in[0].get();
+            let sg_out = (*hdr).sg_out[0].get();
+            let iv = core::ptr::addr_of_mut!((*hdr).iv.0).cast::<c_void>();
+            match op {
+                Op::Skcipher(tfm) => {
+                    let req = req.cast::<bindings::skcipher_request>();
+                    if (*hdr).prepared != tfm.raw().cast() {
+                        // `sg_set_page` below keeps the end marks `sg_init_table` sets.
+                        bindings::sg_init_table(sg_in, 1);
+                        bindings::sg_init_table(sg_out, 1);
+                        bindings::skcipher_request_set_tfm(req, tfm.raw());
+                        bindings::skcipher_request_set_callback(
+                            req,
+                            bindings::CRYPTO_TFM_REQ_MAY_BACKLOG,
+                            Some(Self::done_callback),
+                            hdr.cast(),
+                        );
+                        (*hdr).prepared = tfm.raw().cast();
+                    }
+                    bindings::sg_set_page(sg_in, src.page, src.len, src.offset);
+                    bindings::sg_set_page(sg_out, dst.page, dst.len, dst.offset);
+                    bindings::skcipher_request_set_crypt(req, sg_in, sg_out, src.len, iv);
+                    if encrypt {
+                        bindings::crypto_skcipher_encrypt(req)
+                    } else {
+                        bindings::crypto_skcipher_decrypt(req)
+                    }
+                }
+                Op::Aead { tfm, aad_len, tag } => {
+                    let req = req.cast::<bindings::aead_request>();
+                    if (*hdr).prepared != tfm.raw().cast() {
+                        bindings::sg_init_table(sg_in, SG_ENTRIES as u32);
+                        bindings::sg_init_table(sg_out, SG_ENTRIES as u32);
+                        bindings::aead_request_set_tfm(req, tfm.raw());
+                        bindings::aead_request_set_callback(
+                            req,
+                            bindings::CRYPTO_TFM_REQ_MAY_BACKLOG,
+                            Some(Self::done_callback),
+                            hdr.cast(),
+                        );
+                        (*hdr).prepared = tfm.raw().cast();
+                    }
+                    let aad = core::ptr::addr_of_mut!((*hdr).aad.0).cast::<c_void>();
+                    // |-- associated data --|------ data ------|-- tag --|
+                    // | sector (LE) | IV    | sector in/out    | in/out  |
+                    for (sg, data) in [(sg_in, src), (sg_out, dst)] {
+                        bindings::sg_set_buf(sg, aad, aad_len);
+                        bindings::sg_set_page(sg.add(1), data.page, data.len, data.offset);
+                        bindings::sg_set_buf(sg.add(2), tag.ptr.cast(), tag.len);
+                    }
+                    bindings::aead_request_set_ad(req, aad_len);
+                    if encrypt {
+                        bindings::aead_request_set_crypt(req, sg_in, sg_out, src.len, iv.cast());
+                        bindings::crypto_aead_encrypt(req)
+                    } else {
+                        let len = src.len + tag.len;
+                        bindings::aead_request_set_crypt(req, sg_in, sg_out, len, iv.cast());
+                        bindings::crypto_aead_decrypt(req)
+                    }
+                }
+            }
+        };
+        if ret == -(bindings::EINPROGRESS as c_int) {
+            Submitted::InProgress
+        } else if ret == -(bindings::EBUSY as c_int) {
+            Submitted::Backlogged
+        } else {
+            // SAFETY: The transform finished synchronously and does not keep the request.
+            let el = unsafe { PoolBox::from_raw(NonNull::new_unchecked(hdr), pool) };
+            Submitted::Done(RequestBox { el }, kernel::error::to_result(ret))
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the crypto API with the `data` set in `submit`: the header of a request that
+    /// the transform owns.
+    unsafe extern "C" fn done_callback(data: *mut c_void, err: c_int) {
+        let hdr = data.cast::<Header<C>>();
+        if err == -(bindings::EINPROGRESS as c_int) {
+            // SAFETY: The request is still the transform's; we only read the context.
+            C::backlog_started(unsafe { &(*hdr).ctx });
+            return;
+        }
+        // SAFETY: The transform hands the request back: rebuild the box `submit` gave up. The
+        // header records the pool the element came from.
+        let el = unsafe { PoolBox::from_raw(NonNull::new_unchecked(hdr), (*hdr).pool) };
+        C::complete(RequestBox { el }, kernel::error::to_result(err));
+    }
+}
