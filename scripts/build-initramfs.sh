@@ -16,6 +16,7 @@ KOUT=${1:?usage: build-initramfs.sh KOUT}
 BINARIES=(
     /usr/sbin/cryptsetup /usr/sbin/integritysetup /usr/sbin/dmsetup /usr/bin/fio
     /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/blkdiscard /usr/sbin/losetup /usr/bin/keyctl
+    /usr/sbin/blkzone
 )
 # Their packages, checked on every build (a cache made before a binary joined the list has
 # no package for it yet).

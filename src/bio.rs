@@ -119,6 +119,13 @@ impl Bio {
         (self.opf() & bindings::REQ_OP_MASK) & 1 != 0
     }
 
+    /// Whether this is a plain write or a write of zeroes (`REQ_OP_WRITE`,
+    /// `REQ_OP_WRITE_ZEROES`): the writes whose order a zoned device needs kept.
+    pub(crate) fn is_ordered_write(&self) -> bool {
+        let op = self.opf() & bindings::REQ_OP_MASK;
+        op == bindings::req_op_REQ_OP_WRITE || op == bindings::req_op_REQ_OP_WRITE_ZEROES
+    }
+
     /// Whether this is a (data-less) flush (`REQ_PREFLUSH`).
     pub(crate) fn is_preflush(&self) -> bool {
         self.opf() & bindings::REQ_PREFLUSH != 0

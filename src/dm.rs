@@ -21,7 +21,8 @@ pub(crate) use args::Args;
 pub(crate) use device::{
     Device,
     DeviceVisitor,
-    QueueLimits, //
+    QueueLimits,
+    ReportZones, //
 };
 pub(crate) use io::{
     Cipher,

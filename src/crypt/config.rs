@@ -33,6 +33,7 @@ use crate::{
         MapBio,
         MapResult,
         QueueLimits,
+        ReportZones,
         StatusType,
         StatusWriter,
         Target,
@@ -101,6 +102,9 @@ pub(crate) struct CryptConfig {
     pub(super) features: FeatureArgs,
     /// The integrity metadata per sector, if the table keeps any.
     pub(super) integrity: IntegrityLayout,
+    /// Writes are encrypted and submitted in the submitter's context, waiting for an
+    /// asynchronous cipher (`DM_CRYPT_WRITE_INLINE`, on zoned devices).
+    pub(super) write_inline: bool,
     pub(super) dev: Device,
     /// The first sector on the device (`cc->start`).
     pub(super) start: u64,
@@ -189,15 +193,18 @@ impl CryptConfig {
         Ok((io_queue, crypt_queue))
     }
 
-    /// The size (in bytes) a bio is split to (`get_max_request_sectors`, in bytes).
-    pub(super) fn max_request_bytes(&self, write: bool) -> u32 {
+    /// The size (in bytes) a bio is split to (`get_max_request_sectors`, in bytes); for a
+    /// bio that must not be split (`no_split`), the most it may hold.
+    pub(super) fn max_request_bytes(&self, write: bool, no_split: bool) -> u32 {
         const DEFAULT: u32 = 128 * 1024;
         let param = if write {
             params::max_write_size()
         } else {
             params::max_read_size()
         };
-        let mut val = if param == 0 {
+        let mut val = if no_split {
+            u32::MAX
+        } else if param == 0 {
             DEFAULT
         } else {
             param.min(DEFAULT)
@@ -211,7 +218,8 @@ impl CryptConfig {
             .bdev()
             .logical_block_size()
             .max(self.features.sector_size);
-        let rounded = val - val % align;
+        // Block and sector sizes are powers of two.
+        let rounded = val & !(align - 1);
         if rounded == 0 {
             align
         } else {
@@ -254,9 +262,14 @@ impl dm::Operations for CryptConfig {
         let dev =
             Device::get(target, path).map_err(|e| CtrError::new(c"Device lookup failed", e))?;
         let start = table::parse_start(args.get(4).unwrap_or_default()).map_err(error)?;
-        if dev.bdev().is_zoned() {
-            pr_warn!("zoned devices are not supported yet\n");
-            return Err(CtrError::inval(c"Device lookup failed"));
+        // Zoned devices need the issuer's write order: no write queue, writes encrypted in
+        // the submitter's context (`DM_CRYPT_WRITE_INLINE`). Zone appends all name a zone's
+        // start, which would give their sectors the wrong IVs: dm core makes them writes.
+        let write_inline = dev.bdev().is_zoned();
+        if write_inline {
+            features.no_write_workqueue = true;
+            pr_debug!("Zone append operations will be emulated\n");
+            target.set_emulate_zone_append();
         }
         let integrity = IntegrityLayout::new(&dev, &features, &cipher)?;
         let tag_pool = Mempool::new_kmalloc(
@@ -289,6 +302,7 @@ impl dm::Operations for CryptConfig {
                 iv_offset,
                 features,
                 integrity,
+                write_inline,
                 dev,
                 start,
                 req_pool <- req_pool,
@@ -337,10 +351,20 @@ impl dm::Operations for CryptConfig {
         visitor.visit(&self.dev, self.start, target.len())
     }
 
-    fn io_hints(&self, _target: &Target, limits: &mut QueueLimits<'_>) {
+    fn report_zones(&self, target: &Target, args: &mut ReportZones, nr_zones: u32) -> c_int {
+        let sector = self.start + (args.next_sector() - target.begin());
+        self.dev.report_zones(self.start, sector, args, nr_zones)
+    }
+
+    fn io_hints(&self, target: &Target, limits: &mut QueueLimits<'_>) {
         limits.stack_block_size(self.features.sector_size);
         let lbs = limits.logical_block_size();
         limits.set_dma_alignment(lbs - 1);
+        // Zoned writes are never split here: dm core must keep them within one bio of
+        // private pages.
+        if target.emulates_zone_append() {
+            limits.cap_max_hw_sectors(BIO_MAX_VECS << (kernel::page::PAGE_SHIFT - 9));
+        }
         limits.cap_atomic_write(BIO_MAX_VECS * kernel::page::PAGE_SIZE as u32);
     }
 

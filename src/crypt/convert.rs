@@ -10,6 +10,7 @@ use super::{
         queue,
         request_failed,
         set_error,
+        write_inline,
         CryptIo,
         Phase, //
     },
@@ -137,6 +138,11 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     }
     drop(slot);
     if data.pending.fetch_sub(finished, Full) == finished {
+        convert_done(io, false);
+    } else if encrypt && write_inline(&io) {
+        // Zoned writes keep their order: wait for the last request (which signals instead
+        // of handing the write on), then submit from here.
+        io.wait_done();
         convert_done(io, false);
     }
 }

@@ -277,10 +277,21 @@ impl IoOps for CryptIo {
             request_failed(&io, e, aad_sector(io.config(), sector));
         }
         if io.data().pending.fetch_sub(1, Full) == 1 {
-            // The last request: hand the write on (never submit from here).
-            convert_done(io, true);
+            if write_inline(&io) {
+                // The submitter waits for this one (see `convert`).
+                io.signal_done();
+            } else {
+                // The last request: hand the write on (never submit from here).
+                convert_done(io, true);
+            }
         }
     }
+}
+
+/// Whether `io` is a write whose encryption and submission stay in the submitter's context
+/// (`kcryptd_crypt_write_inline`): plain writes and writes of zeroes on zoned devices.
+pub(super) fn write_inline(io: &Io<CryptIo>) -> bool {
+    io.config().write_inline && io.base_bio().is_ordered_write()
 }
 
 /// The target-relative 512-byte sector of the IV sector `iv_sector` (what AEADs
@@ -311,6 +322,10 @@ pub(super) fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
 /// workqueue, as upstream, and writes to `kcryptd`, since encryption allocates pages.
 fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
     let cfg = io.config();
+    if write && write_inline(&io) {
+        // Zoned: encrypt and submit here, in the issuer's order, whatever the cipher.
+        return CryptIo::run(io);
+    }
     let inline = !cfg.async_cipher
         && if write {
             cfg.features.no_write_workqueue
@@ -350,9 +365,18 @@ pub(super) fn map(
     }
 
     let write = b.is_write();
-    let max = cfg.max_request_bytes(write);
+    if write && b.size() == 0 {
+        // Zone management (reset, open, close, finish): no data, nothing to encrypt.
+        let sector = cfg.start + (b.sector() - target.begin());
+        b.set_dev(cfg.dev.bdev());
+        b.set_sector(sector);
+        return MapResult::Remapped;
+    }
+    // Zoned writes and atomic writes are never split (dm core would reissue the rest).
+    let no_split = (target.emulates_zone_append() && write) || b.is_atomic();
+    let max = cfg.max_request_bytes(write, no_split);
     if b.size() > max {
-        if b.is_atomic() {
+        if no_split {
             return MapResult::Kill;
         }
         bio.accept_partial(max >> 9);

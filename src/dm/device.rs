@@ -67,6 +67,48 @@ impl Device {
     }
 }
 
+impl Device {
+    /// Reports the zones of the device from `sector` on, for a target whose data starts at
+    /// `start` on it (`dm_report_zones`); returns what dm core's callback returned.
+    pub(crate) fn report_zones(
+        &self,
+        start: u64,
+        sector: u64,
+        args: &mut ReportZones,
+        nr_zones: u32,
+    ) -> c_int {
+        // SAFETY: The device is open; `args` is dm core's, for this call.
+        unsafe {
+            bindings::dm_report_zones(self.bdev().as_raw(), start, sector, args.raw, nr_zones)
+        }
+    }
+}
+
+/// The arguments of `report_zones` (`struct dm_report_zones_args`).
+///
+/// # Invariants
+///
+/// `raw` is dm core's argument structure, valid for the callback.
+pub(crate) struct ReportZones {
+    raw: *mut bindings::dm_report_zones_args,
+}
+
+impl ReportZones {
+    /// # Safety
+    ///
+    /// `raw` must be valid for the lifetime of the value.
+    pub(super) unsafe fn from_raw(raw: *mut bindings::dm_report_zones_args) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self { raw }
+    }
+
+    /// The sector of the mapped device the report continues from.
+    pub(crate) fn next_sector(&self) -> u64 {
+        // SAFETY: Valid by the type invariant.
+        unsafe { (*self.raw).next_sector }
+    }
+}
+
 impl Drop for Device {
     fn drop(&mut self) {
         // SAFETY: By the type invariant `dev` was got for `ti`, which is still alive.
@@ -108,6 +150,11 @@ impl<'a> QueueLimits<'a> {
     /// Sets the DMA alignment mask of data buffers.
     pub(crate) fn set_dma_alignment(&mut self, mask: u32) {
         self.limits.dma_alignment = mask;
+    }
+
+    /// Caps the largest request the device takes at `sectors` (512-byte sectors).
+    pub(crate) fn cap_max_hw_sectors(&mut self, sectors: u32) {
+        self.limits.max_hw_sectors = self.limits.max_hw_sectors.min(sectors);
     }
 
     /// Caps the largest atomic write unit and size at `bytes`.

@@ -65,7 +65,7 @@ use kernel::{
             Relaxed,
             Release, //
         },
-        Refcount, SetOnce,
+        Completion, Refcount, SetOnce,
     },
     workqueue::{
         Work,
@@ -258,6 +258,10 @@ pub(crate) struct Io<T: IoOps> {
     pub(super) write_next: Atomic<*mut Io<T>>,
     /// The integrity metadata of the bio (a per-bio `Io`'s; [`Io::set_metadata`]).
     metadata: SetOnce<TagBuf>,
+    /// Signalled once by [`Io::signal_done`], for a submitter that waits for the I/O's
+    /// asynchronous work ([`Io::wait_done`]; dm-crypt's `ctx.restart` for zoned writes).
+    #[pin]
+    done: Completion,
     origin: Origin<T>,
     pool: Option<NonNull<Mempool>>,
     config: NonNull<T::Config>,
@@ -323,7 +327,7 @@ unsafe impl<T: IoOps> AlwaysRefCounted for Io<T> {
         }
         let io = obj.as_ptr();
         // SAFETY: That was the last reference: we own the object now. The other fields need
-        // no drop: `refcount` and `work` are plain C data, `pool` and `config` pointers.
+        // no drop: `refcount`, `work` and `done` are plain C data, `pool` and `config` pointers.
         unsafe {
             let status = (*io).data.status();
             core::ptr::drop_in_place(&raw mut (*io).data);
@@ -445,6 +449,16 @@ impl<T: IoOps> Io<T> {
         Ok(())
     }
 
+    /// Signals a waiter of [`Io::wait_done`] (once in the I/O's life).
+    pub(crate) fn signal_done(&self) {
+        self.done.complete_all();
+    }
+
+    /// Waits for [`Io::signal_done`]. Sleeps: process context only.
+    pub(crate) fn wait_done(&self) {
+        self.done.wait_for_completion();
+    }
+
     /// Copies the out bio's data into the base bio, from the start of each (`bio_copy_data`),
     /// and drops the out bio. For a conversion done in a private buffer (the integrity
     /// recheck); nothing may access either bio's data meanwhile.
@@ -522,6 +536,7 @@ impl<T: IoOps> Io<T> {
             inflight: Atomic::new(0),
             write_next: Atomic::new(core::ptr::null_mut()),
             metadata: SetOnce::new(),
+            done <- Completion::new(),
             origin,
             pool,
             config: NonNull::from(config),

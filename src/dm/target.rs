@@ -5,7 +5,8 @@
 use super::{
     device::{
         DeviceVisitor,
-        QueueLimits, //
+        QueueLimits,
+        ReportZones, //
     },
     io::{
         Io,
@@ -133,6 +134,18 @@ impl Target {
         unsafe { (*self.as_raw()).set_limit_swap_bios(true) };
     }
 
+    /// Asks dm core to turn zone appends into regular writes (`ti->emulate_zone_append`).
+    pub(crate) fn set_emulate_zone_append(&mut self) {
+        // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
+        unsafe { (*self.as_raw()).set_emulate_zone_append(true) };
+    }
+
+    /// Whether dm core emulates zone appends for the target.
+    pub(crate) fn emulates_zone_append(&self) -> bool {
+        // SAFETY: The `dm_target` is valid; the flag is fixed after `ctr`.
+        unsafe { (*self.as_raw()).emulate_zone_append() }
+    }
+
     /// Accounts remapped I/O to the mapped device (`ti->accounts_remapped_io`).
     pub(crate) fn set_accounts_remapped_io(&mut self) {
         // SAFETY: The `dm_target` is valid and `&mut self` means we are in `ctr`.
@@ -204,6 +217,11 @@ pub(crate) trait Operations: Sized + Send + Sync + 'static {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 
+    /// Reports the zones of the target's zoned device (`report_zones`).
+    fn report_zones(&self, _target: &Target, _args: &mut ReportZones, _nr_zones: u32) -> c_int {
+        build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
     /// The device was suspended: no bio of the target is in flight (`postsuspend`).
     fn postsuspend(&self, _target: &Target) {
         build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
@@ -243,6 +261,11 @@ impl<T: Operations> VTable<T> {
             },
             io_hints: if T::HAS_IO_HINTS {
                 Some(Self::io_hints_callback)
+            } else {
+                None
+            },
+            report_zones: if T::HAS_REPORT_ZONES {
+                Some(Self::report_zones_callback)
             } else {
                 None
             },
@@ -385,6 +408,23 @@ impl<T: Operations> VTable<T> {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
+    }
+
+    /// # Safety
+    ///
+    /// Called by dm core with a valid `ti` whose `ctr` succeeded and its valid arguments.
+    unsafe extern "C" fn report_zones_callback(
+        ti: *mut bindings::dm_target,
+        args: *mut bindings::dm_report_zones_args,
+        nr_zones: c_uint,
+    ) -> c_int {
+        // SAFETY: `ti` is valid for the call.
+        let target = unsafe { Target::from_raw(ti) };
+        // SAFETY: `private` came from `into_foreign` in `ctr` and lives until `dtr`.
+        let this = unsafe { <Pin<KBox<T>>>::borrow((*ti).private) };
+        // SAFETY: dm core's arguments, valid for the call.
+        let mut args = unsafe { ReportZones::from_raw(args) };
+        this.report_zones(target, &mut args, nr_zones)
     }
 
     /// # Safety

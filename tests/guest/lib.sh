@@ -59,12 +59,17 @@ dm_create() { # NAME TABLE
 # A null_blk device made through configfs; prints its path. null_blk must be loaded
 # (nr_devices=0) and configfs mounted (nullb_setup does both). Called in $(...), it cannot
 # register its own cleanup: the caller adds on_exit "nullb_remove NAME".
-nullb_create() { # NAME SIZE_MIB MEMORY_BACKED [IRQMODE]
+nullb_create() { # NAME SIZE_MIB MEMORY_BACKED [IRQMODE [ZONE_SIZE_MIB]]
     _d=/sys/kernel/config/nullb/$1
     mkdir "$_d" || return 1
     echo "$2" >"$_d/size"
     echo "$3" >"$_d/memory_backed"
     [ -z "${4:-}" ] || echo "$4" >"$_d/irqmode"
+    if [ -n "${5:-}" ]; then
+        echo 1 >"$_d/zoned"
+        echo "$5" >"$_d/zone_size"
+        echo 0 >"$_d/zone_nr_conv"
+    fi
     echo 1 >"$_d/power" || return 1
     # Recent kernels name the disk after the configfs item, older ones nullb<index>.
     if [ -b "/dev/$1" ]; then echo "/dev/$1"; else echo "/dev/nullb$(cat "$_d/index")"; fi

@@ -171,7 +171,10 @@ fn authenc_key_format() {
     authenc_key(&key, 32, &mut out).unwrap();
     // struct rtattr (length 8, type CRYPTO_AUTHENC_KEYA_PARAM) in host order, then the
     // encryption key length big endian, the MAC key, the encryption key.
-    assert_eq!(out[..4], [8u16.to_ne_bytes(), 1u16.to_ne_bytes()].concat()[..]);
+    assert_eq!(
+        out[..4],
+        [8u16.to_ne_bytes(), 1u16.to_ne_bytes()].concat()[..]
+    );
     assert_eq!(out[4..8], [0, 0, 0, 16]);
     assert_eq!(out[8..40], [0x22; 32]);
     assert_eq!(out[40..], [0x11; 16]);
