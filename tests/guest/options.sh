@@ -12,6 +12,9 @@ use_rs_target crypt_rs
 K64=$(printf '0123456789abcdef%.0s' 1 2 3 4)
 keyhex() { printf '%s' "$1" | sed 's/../\\x&/g'; }
 printf "$(keyhex $K64)" | keyctl padd logon dmcrs:opt @u >/dev/null 2>&1 && keyctl link @u @s 2>/dev/null
+printf "$(keyhex $K64)" | keyctl padd user dmcrs-opt @u >/dev/null 2>&1
+printf "$(keyhex $K64)" | keyctl padd user dmcrs-kmk @u >/dev/null 2>&1
+keyctl add encrypted dmcrs-enc "new default user:dmcrs-kmk 64" @u >/dev/null 2>&1
 dd if=/dev/zero of=/dev/vda bs=1M count=4 2>/dev/null
 dd if=/dev/zero of=/dev/vdb bs=1M count=4 2>/dev/null
 
@@ -32,6 +35,9 @@ aes-xts-plain64 $K64 0 0 1 sector_size:1024
 aes-xts-plain64 $K64 0 0 1 sector_size:66048
 aes-xts-plain64 $K64 0 0 1 iv_large_sectors ignored_after_the_count
 aes-xts-plain64 :32:logon:dmcrs:opt 0 0 1 same_cpu_crypt
+aes-xts-plain64 :32:user:dmcrs-opt 0 0
+aes-xts-plain64 :64:encrypted:dmcrs-enc 0 0 1 sector_size:4096
+aes-cbc-essiv:sha256 :32:logon:dmcrs:opt 0 0
 capi:xts(aes)-plain64 $K64 0 0
 cipher_null-ecb - 0 0
 aes-xts-plain64 $K64 0 0 1 integrity:16:none
