@@ -42,7 +42,8 @@ if [ $GUEST -eq 1 ]; then
     envs=()
     # The debug kernel (KASAN, lockdep) is many times slower under TCG: smaller volumes.
     [ "$FLAVOUR" = debug ] && envs=(--env DMCRS_EQ_MIB=2 --env DMCRS_EQ_TABLES=4
-                                    --env DMCRS_FIO_MIB=8 --env DMCRS_TEST_TIMEOUT=1800)
+                                    --env DMCRS_FIO_MIB=8 --env DMCRS_LIVE_MIB=8
+                                    --env DMCRS_TEST_TIMEOUT=1800)
     DMCRS_CONSOLE_LOG=$LOGDIR/console.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" \
         --timeout "${DMCRS_SUITE_TIMEOUT:-4800}" "$TOP/tests/guest/run.sh" "$@" |
         tee "$LOGDIR/guest.tap" || rc=$?
