@@ -40,11 +40,12 @@ if [ $GUEST -eq 1 ]; then
     step "guest tests ($FLAVOUR kernel)"
     rc=0
     envs=()
+    # audit=1: the audit records of dm targets are part of what is compared (audit.sh).
     # The debug kernel (KASAN, lockdep) is many times slower under TCG: smaller volumes.
     [ "$FLAVOUR" = debug ] && envs=(--env DMCRS_EQ_MIB=2 --env DMCRS_EQ_TABLES=4
                                     --env DMCRS_FIO_MIB=8 --env DMCRS_LIVE_MIB=8
                                     --env DMCRS_TEST_TIMEOUT=1800)
-    DMCRS_CONSOLE_LOG=$LOGDIR/console.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" \
+    DMCRS_CONSOLE_LOG=$LOGDIR/console.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" --append audit=1 \
         --timeout "${DMCRS_SUITE_TIMEOUT:-4800}" "$TOP/tests/guest/run.sh" "$@" |
         tee "$LOGDIR/guest.tap" || rc=$?
     tap_ok=$(grep -c '^ok ' "$LOGDIR/guest.tap" || true)

@@ -10,6 +10,7 @@
 //! C header: [`include/linux/device-mapper.h`](srctree/include/linux/device-mapper.h)
 
 mod args;
+mod audit;
 mod device;
 mod io;
 mod registration;
@@ -18,6 +19,7 @@ mod target;
 mod write_thread;
 
 pub(crate) use args::Args;
+pub(crate) use audit::log_bio as audit_bio;
 pub(crate) use device::{
     Device,
     DeviceVisitor,

@@ -8,6 +8,7 @@
  */
 
 #include <linux/device-mapper.h>
+#include "dm-audit.h"
 #include <linux/moduleparam.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -33,6 +34,24 @@ MODULE_PARM_DESC(target_name,
 const char *dmc_helper_param_target_name(void)
 {
 	return target_name;
+}
+
+/* Audit records (static inlines of dm-audit.h; no-ops without CONFIG_DM_AUDIT). */
+
+void dmc_helper_dm_audit_log_ctr(const char *prefix, struct dm_target *ti, int result)
+{
+	dm_audit_log_ctr(prefix, ti, result);
+}
+
+void dmc_helper_dm_audit_log_dtr(const char *prefix, struct dm_target *ti, int result)
+{
+	dm_audit_log_dtr(prefix, ti, result);
+}
+
+void dmc_helper_dm_audit_log_bio(const char *prefix, const char *op, struct bio *bio,
+				 sector_t sector, int result)
+{
+	dm_audit_log_bio(prefix, op, bio, sector, result);
 }
 
 /* Execution context (macros). */

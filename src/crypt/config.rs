@@ -232,13 +232,22 @@ impl CryptConfig {
 impl dm::Operations for CryptConfig {
     type Io = CryptIo;
 
+    fn audit_prefix() -> Option<&'static CStr> {
+        // `DM_MSG_PREFIX`, whatever name the target is registered under.
+        Some(c"crypt")
+    }
+
     fn ctr(target: &mut Target, args: &mut dm::Args) -> Result<Pin<KBox<Self>>, CtrError> {
+        // Failures before the target has any state are not audited (upstream returns before
+        // `cc` exists).
         if args.len() < 5 {
-            return Err(CtrError::inval(c"Not enough arguments"));
+            return Err(CtrError::inval(c"Not enough arguments").unaudited());
         }
-        let (key_size, _) = table::key_size(args.get(1).unwrap_or_default()).map_err(error)?;
-        let mut key = CryptKey::new(key_size)
-            .map_err(|_| CtrError::new(c"Cannot allocate encryption context", ENOMEM))?;
+        let (key_size, _) =
+            table::key_size(args.get(1).unwrap_or_default()).map_err(|e| error(e).unaudited())?;
+        let mut key = CryptKey::new(key_size).map_err(|_| {
+            CtrError::new(c"Cannot allocate encryption context", ENOMEM).unaudited()
+        })?;
 
         // Optional parameters come first: the cipher depends on them.
         let mut features = FeatureArgs::default();

@@ -63,7 +63,11 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     let mut cc_sector = data.sector + cfg.iv_offset;
     // The unit's first tuple in the bio's metadata.
     let md = cfg.integrity;
-    let first_tuple = (data.sector - Io::base(&io).data().sector) / step;
+    let first_tuple = if md.tuple_size > 0 {
+        (data.sector - Io::base(&io).data().sector) >> cfg.features.sector_shift()
+    } else {
+        0
+    };
 
     if !slot.fill(gfp) {
         // Inline in interrupt context, and no request to be had without sleeping: `kcryptd`

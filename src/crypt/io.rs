@@ -39,6 +39,7 @@ use crate::{
     context,
     crypto::request::RequestPool,
     dm::{
+        self,
         Io,
         IoOps,
         IoReq,
@@ -172,11 +173,11 @@ pub(super) fn request_failed(io: &ARef<Io<CryptIo>>, e: Error, sector: u64) {
     let base = Io::base(io);
     base.data().aead_failed.store(1, Relaxed);
     if base.data().is_recheck() {
-        pr_err!(
-            "{}: INTEGRITY AEAD ERROR, sector {}\n",
-            io.config().dev.bdev().name(),
-            sector
-        );
+        // Only the second read's failure is reported (the first may be the caller changing
+        // its buffer during the read).
+        let bdev = io.config().dev.bdev();
+        pr_err!("{}: INTEGRITY AEAD ERROR, sector {}\n", bdev.name(), sector);
+        dm::audit_bio(c"crypt", c"integrity-aead", bdev, sector, false);
     }
     set_error(io, BlkStatus::PROTECTION);
 }

@@ -103,6 +103,7 @@ impl Transform for AeadTfm {
             request_size: size_of::<bindings::aead_request>() + reqsize,
             align_mask,
             iv_size: self.iv_size(),
+            aead: true,
         }
     }
 }

@@ -49,6 +49,8 @@ pub(crate) struct RequestLayout {
     pub(crate) align_mask: u32,
     /// The IV size in bytes.
     pub(crate) iv_size: u32,
+    /// Whether the requests are AEAD requests (which need room for more).
+    pub(crate) aead: bool,
 }
 
 /// A transform whose requests a [`RequestPool`] holds.
@@ -82,19 +84,20 @@ pub(crate) trait RequestContext: Sized + Send {
     fn backlog_started(&self);
 }
 
-/// Scatterlist entries per direction: the associated data, the data and the tag of an AEAD
-/// request (a symmetric cipher uses the first only, for its data).
-const SG_ENTRIES: usize = 3;
+/// Scatterlist entries per direction of an AEAD request: the associated data, the data and
+/// the tag.
+const AEAD_SG_ENTRIES: usize = 3;
 
-/// The fixed part of a pool element; the C request and its context follow at `req_offset`.
+/// The fixed part of a pool element. A pool for AEAD requests puts an [`AeadPart`] at
+/// `aead_offset`; the C request and its context follow at `req_offset`. Symmetric cipher
+/// requests, the common case, stay small: one element of the smaller kmalloc caches.
 #[repr(C)]
 struct Header<C> {
     /// The IV the transform works with (and may change).
     iv: Iv,
-    /// The associated data of an AEAD request.
-    aad: Aad,
-    sg_in: [Opaque<bindings::scatterlist>; SG_ENTRIES],
-    sg_out: [Opaque<bindings::scatterlist>; SG_ENTRIES],
+    /// The scatterlists of a symmetric cipher request (one entry each).
+    sg_in: Opaque<bindings::scatterlist>,
+    sg_out: Opaque<bindings::scatterlist>,
     /// The data destination of the last operation (for post-processing on completion).
     dst: SgEntry,
     /// The pool the element belongs to, to rebuild the box in the completion callback.
@@ -102,8 +105,19 @@ struct Header<C> {
     /// The transform the C request is set up for (tfm, callback, scatterlist tables); null
     /// while it is not. A request reused for the next sector skips that set-up.
     prepared: *mut c_void,
-    req_offset: usize,
+    req_offset: u32,
+    /// Where the [`AeadPart`] is; 0 in a pool of symmetric cipher requests.
+    aead_offset: u32,
     ctx: C,
+}
+
+/// What an AEAD request needs beyond [`Header`].
+#[repr(C)]
+struct AeadPart {
+    /// The associated data.
+    aad: Aad,
+    sg_in: [Opaque<bindings::scatterlist>; AEAD_SG_ENTRIES],
+    sg_out: [Opaque<bindings::scatterlist>; AEAD_SG_ENTRIES],
 }
 
 #[repr(C, align(8))]
@@ -117,17 +131,18 @@ struct Aad([u8; MAX_AAD_SIZE]);
 pub(crate) struct RequestPool<C: RequestContext> {
     #[pin]
     pool: Mempool,
-    req_offset: usize,
+    req_offset: u32,
+    aead_offset: u32,
     _c: PhantomData<C>,
 }
 
-impl<C: RequestContext> RequestPool<C> {
-    /// Offset of the C request in an element.
-    const fn req_offset() -> usize {
-        let min = bindings::CRYPTO_MINALIGN;
-        (size_of::<Header<C>>() + min - 1) & !(min - 1)
-    }
+/// `n` rounded up to `CRYPTO_MINALIGN`.
+const fn crypto_align(n: usize) -> usize {
+    let min = bindings::CRYPTO_MINALIGN;
+    (n + min - 1) & !(min - 1)
+}
 
+impl<C: RequestContext> RequestPool<C> {
     /// A pool for requests laid out as `layout` (a transform's), with `min_nr` in reserve.
     ///
     /// Fails with `EINVAL` if the transform needs more IV alignment than an element offers.
@@ -135,10 +150,17 @@ impl<C: RequestContext> RequestPool<C> {
         if layout.align_mask as usize >= align_of::<Iv>() || layout.iv_size as usize > MAX_IV_SIZE {
             return Err(EINVAL);
         }
-        let size = Self::req_offset() + layout.request_size;
+        let header = crypto_align(size_of::<Header<C>>());
+        let (aead_offset, req_offset) = if layout.aead {
+            (header, crypto_align(header + size_of::<AeadPart>()))
+        } else {
+            (0, header)
+        };
+        let size = req_offset + layout.request_size;
         Ok(try_pin_init!(Self {
             pool <- Mempool::new_kmalloc(min_nr, size),
-            req_offset: Self::req_offset(),
+            req_offset: req_offset as u32,
+            aead_offset: aead_offset as u32,
             _c: PhantomData,
         }))
     }
@@ -146,11 +168,10 @@ impl<C: RequestContext> RequestPool<C> {
     /// Allocates a request with context `ctx`; `None` only if `gfp` cannot sleep.
     pub(crate) fn alloc(&self, gfp: Gfp, ctx: C) -> Option<RequestBox<C>> {
         let el = self.pool.alloc::<Header<C>>(gfp)?;
-        let el = el.write(Header {
+        let mut el = el.write(Header {
             iv: Iv([0; MAX_IV_SIZE]),
-            aad: Aad([0; MAX_AAD_SIZE]),
-            sg_in: [const { Opaque::uninit() }; SG_ENTRIES],
-            sg_out: [const { Opaque::uninit() }; SG_ENTRIES],
+            sg_in: Opaque::uninit(),
+            sg_out: Opaque::uninit(),
             dst: SgEntry {
                 page: core::ptr::null_mut(),
                 offset: 0,
@@ -159,9 +180,25 @@ impl<C: RequestContext> RequestPool<C> {
             pool: NonNull::from(&self.pool),
             prepared: core::ptr::null_mut(),
             req_offset: self.req_offset,
+            aead_offset: self.aead_offset,
             ctx,
         });
-        // INVARIANT: A fresh element of this pool with an initialised header.
+        if self.aead_offset != 0 {
+            let hdr: *mut Header<C> = &mut *el;
+            // SAFETY: The element was sized by `new` for an `AeadPart` at `aead_offset`
+            // (aligned to `CRYPTO_MINALIGN`, enough for it) and is ours.
+            unsafe {
+                hdr.cast::<u8>()
+                    .add(self.aead_offset as usize)
+                    .cast::<AeadPart>()
+                    .write(AeadPart {
+                        aad: Aad([0; MAX_AAD_SIZE]),
+                        sg_in: [const { Opaque::uninit() }; AEAD_SG_ENTRIES],
+                        sg_out: [const { Opaque::uninit() }; AEAD_SG_ENTRIES],
+                    })
+            };
+        }
+        // INVARIANT: A fresh element of this pool with an initialised header (and AEAD part).
         Some(RequestBox { el })
     }
 
@@ -176,7 +213,8 @@ impl<C: RequestContext> RequestPool<C> {
 /// # Invariants
 ///
 /// `el` is an element of a [`RequestPool<C>`] at least `el.req_offset` plus the request size
-/// of the transforms it is used with.
+/// of the transforms it is used with, with an initialised [`AeadPart`] at `el.aead_offset`
+/// unless that is 0.
 pub(crate) struct RequestBox<C: RequestContext> {
     el: PoolBox<Header<C>>,
 }
@@ -224,9 +262,20 @@ impl<C: RequestContext> RequestBox<C> {
         &mut self.el.iv.0
     }
 
-    /// The associated data buffer of an AEAD request.
-    pub(crate) fn aad_mut(&mut self) -> &mut [u8; MAX_AAD_SIZE] {
-        &mut self.el.aad.0
+    /// The AEAD part, in a pool of AEAD requests.
+    fn aead_part(&mut self) -> Option<*mut AeadPart> {
+        let offset = self.el.aead_offset as usize;
+        let hdr: *mut Header<C> = &mut *self.el;
+        // SAFETY: By the type invariant an `AeadPart` lives at a non-zero `aead_offset`.
+        (offset != 0).then(|| unsafe { hdr.cast::<u8>().add(offset).cast::<AeadPart>() })
+    }
+
+    /// The associated data buffer of an AEAD request (`None` in a pool of symmetric cipher
+    /// requests).
+    pub(crate) fn aad_mut(&mut self) -> Option<&mut [u8; MAX_AAD_SIZE]> {
+        // SAFETY: The part is initialised and owned by the box (type invariant), borrowed
+        // mutably with it.
+        self.aead_part().map(|p| unsafe { &mut (*p).aad.0 })
     }
 
     /// Encrypts (or decrypts) `src.len` bytes from `src` to `dst` with `tfm` and the IV buffer.
@@ -262,6 +311,10 @@ impl<C: RequestContext> RequestBox<C> {
         tag: SgBuf,
         encrypt: bool,
     ) -> Submitted<C> {
+        if self.el.aead_offset == 0 {
+            // Not a pool for AEAD requests.
+            return Submitted::Done(self, Err(EINVAL));
+        }
         let op = Op::Aead { tfm, aad_len, tag };
         // SAFETY: Forwarded from the caller.
         unsafe { self.submit(op, src, dst, encrypt) }
@@ -279,13 +332,16 @@ impl<C: RequestContext> RequestBox<C> {
         // the caller guarantees the memory they describe.
         let ret = unsafe {
             (*hdr).dst = dst;
-            let req = hdr.cast::<u8>().add((*hdr).req_offset).cast::<c_void>();
-            let sg_in = (*hdr).sg_in[0].get();
-            let sg_out = (*hdr).sg_out[0].get();
+            let req = hdr
+                .cast::<u8>()
+                .add((*hdr).req_offset as usize)
+                .cast::<c_void>();
             let iv = core::ptr::addr_of_mut!((*hdr).iv.0).cast::<c_void>();
             match op {
                 Op::Skcipher(tfm) => {
                     let req = req.cast::<bindings::skcipher_request>();
+                    let sg_in = (*hdr).sg_in.get();
+                    let sg_out = (*hdr).sg_out.get();
                     if (*hdr).prepared != tfm.raw().cast() {
                         // `sg_set_page` below keeps the end marks `sg_init_table` sets.
                         bindings::sg_init_table(sg_in, 1);
@@ -310,9 +366,16 @@ impl<C: RequestContext> RequestBox<C> {
                 }
                 Op::Aead { tfm, aad_len, tag } => {
                     let req = req.cast::<bindings::aead_request>();
+                    // A pool for an AEAD has the AEAD part (`RequestLayout::aead`).
+                    let part = hdr
+                        .cast::<u8>()
+                        .add((*hdr).aead_offset as usize)
+                        .cast::<AeadPart>();
+                    let sg_in = (*part).sg_in[0].get();
+                    let sg_out = (*part).sg_out[0].get();
                     if (*hdr).prepared != tfm.raw().cast() {
-                        bindings::sg_init_table(sg_in, SG_ENTRIES as u32);
-                        bindings::sg_init_table(sg_out, SG_ENTRIES as u32);
+                        bindings::sg_init_table(sg_in, AEAD_SG_ENTRIES as u32);
+                        bindings::sg_init_table(sg_out, AEAD_SG_ENTRIES as u32);
                         bindings::aead_request_set_tfm(req, tfm.raw());
                         bindings::aead_request_set_callback(
                             req,
@@ -322,7 +385,7 @@ impl<C: RequestContext> RequestBox<C> {
                         );
                         (*hdr).prepared = tfm.raw().cast();
                     }
-                    let aad = core::ptr::addr_of_mut!((*hdr).aad.0).cast::<c_void>();
+                    let aad = core::ptr::addr_of_mut!((*part).aad.0).cast::<c_void>();
                     // |-- associated data --|------ data ------|-- tag --|
                     // | sector (LE) | IV    | sector in/out    | in/out  |
                     for (sg, data) in [(sg_in, src), (sg_out, dst)] {

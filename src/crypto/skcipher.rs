@@ -152,6 +152,7 @@ impl Transform for Tfm {
             request_size: size_of::<bindings::skcipher_request>() + self.req_size() as usize,
             align_mask: self.align_mask(),
             iv_size: self.iv_size(),
+            aead: false,
         }
     }
 }

@@ -687,7 +687,20 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
             this.inflight.add(1, Relaxed);
             self.spare = 1;
         }
-        let (Some(src), Some(dst)) = (self.segment(r.src, len), self.segment(r.dst, len)) else {
+        // In place, the two are one segment.
+        let in_place_request = match (r.src, r.dst) {
+            (Place::Base(a), Place::Base(b)) | (Place::Out(a), Place::Out(b)) => {
+                core::ptr::eq(a, b)
+            }
+            _ => false,
+        };
+        let src = self.segment(r.src, len);
+        let dst = if in_place_request {
+            src
+        } else {
+            self.segment(r.dst, len)
+        };
+        let (Some(src), Some(dst)) = (src, dst) else {
             self.req = Some(req);
             return Some(Crypted::Done(Err(EIO)));
         };
@@ -752,9 +765,10 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
                 // changes its working copy).
                 let iv_size = tfm.iv_size() as usize;
                 let iv = *req.iv_mut();
-                let aad = req.aad_mut();
-                aad[..8].copy_from_slice(&aad_sector.to_le_bytes());
-                aad[8..8 + iv_size].copy_from_slice(&iv[..iv_size]);
+                if let Some(aad) = req.aad_mut() {
+                    aad[..8].copy_from_slice(&aad_sector.to_le_bytes());
+                    aad[8..8 + iv_size].copy_from_slice(&iv[..iv_size]);
+                }
                 let src = SgEntry {
                     page: src.page,
                     offset: src.offset,

@@ -3,6 +3,7 @@
 //! The target operations trait and the `struct dm_target` wrapper.
 
 use super::{
+    audit,
     device::{
         DeviceVisitor,
         QueueLimits,
@@ -36,17 +37,32 @@ pub(crate) struct CtrError {
     pub(crate) msg: &'static CStr,
     /// The error code.
     pub(crate) err: Error,
+    /// Whether the failure is audited ([`Operations::audit_prefix`]): not for the checks a
+    /// target makes before it has any state (dm-crypt: argument count, key size).
+    audited: bool,
 }
 
 impl CtrError {
     /// A failure with `msg` and `-EINVAL`, the most common combination.
     pub(crate) const fn inval(msg: &'static CStr) -> Self {
-        Self { msg, err: EINVAL }
+        Self::new(msg, EINVAL)
     }
 
     /// A failure with `msg` and `err`.
     pub(crate) const fn new(msg: &'static CStr, err: Error) -> Self {
-        Self { msg, err }
+        Self {
+            msg,
+            err,
+            audited: true,
+        }
+    }
+
+    /// The same failure, not audited.
+    pub(crate) const fn unaudited(self) -> Self {
+        Self {
+            audited: false,
+            ..self
+        }
     }
 }
 
@@ -193,6 +209,13 @@ pub(crate) trait Operations: Sized + Send + Sync + 'static {
     /// message becomes `ti->error`.
     fn ctr(target: &mut Target, args: &mut Args) -> Result<Pin<KBox<Self>>, CtrError>;
 
+    /// The module name of the target's audit records (`DM_MSG_PREFIX`), if it audits its
+    /// construction and destruction (`dm_audit_log_ctr`, `dm_audit_log_dtr`): after a
+    /// failed construction, as after a destruction, a destruction record follows.
+    fn audit_prefix() -> Option<&'static CStr> {
+        None
+    }
+
     /// Maps a bio (`map`). Called on many CPUs at once. Must not sleep.
     fn map(&self, target: &Target, bio: MapBio<'_, Self>) -> MapResult;
 
@@ -306,7 +329,21 @@ impl<T: Operations> VTable<T> {
         let target = unsafe { Target::from_raw_mut(ti) };
         // SAFETY: `argv` holds `argc` strings that dm core keeps alive during `ctr`.
         let mut args = unsafe { Args::from_raw(argc, argv) };
-        match T::ctr(target, &mut args) {
+        let result = T::ctr(target, &mut args);
+        if let Err(e) = &result {
+            // SAFETY: `ti` is valid; `error` takes a static string, never freed.
+            unsafe { (*ti).error = e.msg.as_char_ptr().cast_mut() };
+        }
+        if let Some(prefix) = T::audit_prefix() {
+            let audited = result.as_ref().err().is_none_or(|e| e.audited);
+            if audited {
+                audit::log_ctr(prefix, target, result.is_ok());
+            }
+            if result.as_ref().is_err_and(|e| e.audited) {
+                audit::log_dtr(prefix, target);
+            }
+        }
+        match result {
             Ok(this) => {
                 // SAFETY: `ti` is valid; `private` and `per_io_data_size` are ours to set in
                 // `ctr`. The per-bio data holds the target's `Io` (see `MapBio::start_io`).
@@ -316,11 +353,7 @@ impl<T: Operations> VTable<T> {
                 }
                 0
             }
-            Err(e) => {
-                // SAFETY: `ti` is valid; `error` takes a static string, never freed.
-                unsafe { (*ti).error = e.msg.as_char_ptr().cast_mut() };
-                e.err.to_errno()
-            }
+            Err(e) => e.err.to_errno(),
         }
     }
 
@@ -332,6 +365,10 @@ impl<T: Operations> VTable<T> {
         // this is the last use of it.
         let this = unsafe { <Pin<KBox<T>>>::from_foreign((*ti).private) };
         drop(this);
+        if let Some(prefix) = T::audit_prefix() {
+            // SAFETY: `ti` is valid for the call; dm core hands `dtr` exclusive access.
+            audit::log_dtr(prefix, unsafe { Target::from_raw(ti) });
+        }
     }
 
     /// # Safety
