@@ -562,16 +562,28 @@ impl OwnedBio {
 
     /// Submits the bio on behalf of `base` (`dm_submit_bio_remap`); when it completes,
     /// `H::end_io` gets it back together with `ctx`.
-    pub(crate) fn submit_remap<H: BioEndIo>(self, base: &Bio, ctx: ARef<H>) {
+    ///
+    /// The base bio is passed by pointer: `ctx` is typically what keeps it alive, and the
+    /// bio's completion may end it before this returns.
+    ///
+    /// # Safety
+    ///
+    /// `base` must be valid when the call starts; it is used only before the bio is submitted.
+    pub(crate) unsafe fn submit_remap<H: BioEndIo>(
+        self,
+        base: *mut bindings::bio,
+        ctx: ARef<H>,
+    ) {
         let raw = self.bio.as_ptr();
         core::mem::forget(self);
         let ctx = ARef::into_raw(ctx);
         // SAFETY: The bio is valid and ours; `bi_private`/`bi_end_io` are ours to set, and the
-        // end_io trampoline takes back the reference and the bio exactly once.
+        // end_io trampoline takes back the reference and the bio exactly once. `base` is valid
+        // (caller) and `dm_submit_bio_remap` uses it only before it submits `raw`.
         unsafe {
             (*raw).bi_private = ctx.as_ptr().cast();
             (*raw).bi_end_io = Some(Self::end_io_callback::<H>);
-            bindings::dm_submit_bio_remap(base.as_raw(), raw);
+            bindings::dm_submit_bio_remap(base, raw);
         }
     }
 

@@ -444,8 +444,10 @@ impl<T: IoOps> Io<T> {
             // reference on) that `Io`, until it completes.
             unsafe { bio.attach_integrity(range, gfp) }?;
         }
-        let keep = this.clone();
-        bio.submit_remap(keep.base_bio(), this);
+        let base = this.base_bio().as_raw();
+        // SAFETY: The base bio is valid now; the submitted bio's reference on `this` is what
+        // keeps it so, and `submit_remap` uses it only before it submits.
+        unsafe { bio.submit_remap(base, this) };
         Ok(())
     }
 
