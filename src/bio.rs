@@ -569,11 +569,7 @@ impl OwnedBio {
     /// # Safety
     ///
     /// `base` must be valid when the call starts; it is used only before the bio is submitted.
-    pub(crate) unsafe fn submit_remap<H: BioEndIo>(
-        self,
-        base: *mut bindings::bio,
-        ctx: ARef<H>,
-    ) {
+    pub(crate) unsafe fn submit_remap<H: BioEndIo>(self, base: *mut bindings::bio, ctx: ARef<H>) {
         let raw = self.bio.as_ptr();
         core::mem::forget(self);
         let ctx = ARef::into_raw(ctx);
