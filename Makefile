@@ -11,7 +11,7 @@ SCRIPT ?=
 WITH ?=
 
 .PHONY: all module kernel kernel-debug check fmt clippy test test-host test-guest test-debug \
-	run shell vm-exec clean help provision bench
+	run shell vm-exec clean help provision bench fuzz
 
 all: module
 
@@ -23,6 +23,7 @@ help:
 	@echo 'make test-debug the guest suite on the debug kernel flavour'
 	@echo 'make bench      dm-crypt-rs vs the C target in one guest boot (BENCH_QUICK=1: a few minutes)'
 	@echo 'make check      rustfmt (kernel settings) and clippy (CLIPPY=1)'
+	@echo 'make fuzz       host-side fuzz targets of the table parser, FUZZ_SECONDS each (default 120)'
 	@echo 'make kernel     build the test kernel (make kernel-debug: the debug flavour)'
 	@echo 'make vm-exec SCRIPT=path [WITH=dir]  run a host script in the guest'
 	@echo 'make shell      a shell in the guest, dm-crypt-rs loaded'
@@ -60,6 +61,9 @@ test-debug:
 
 run:
 	scripts/run-main.sh
+
+fuzz:
+	scripts/fuzz.sh
 
 bench:
 	scripts/bench.sh

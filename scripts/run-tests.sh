@@ -45,7 +45,9 @@ if [ $GUEST -eq 1 ]; then
     [ "$FLAVOUR" = debug ] && envs=(--env DMCRS_EQ_MIB=2 --env DMCRS_EQ_TABLES=4
                                     --env DMCRS_FIO_MIB=8 --env DMCRS_LIVE_MIB=8
                                     --env DMCRS_TEST_TIMEOUT=1800)
+    # 512 MiB scratch disks (sparse): swap.sh swaps to one.
     DMCRS_CONSOLE_LOG=$LOGDIR/console.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" --append audit=1 \
+        --disk-size 512 \
         --timeout "${DMCRS_SUITE_TIMEOUT:-4800}" "$TOP/tests/guest/run.sh" "$@" |
         tee "$LOGDIR/guest.tap" || rc=$?
     tap_ok=$(grep -c '^ok ' "$LOGDIR/guest.tap" || true)

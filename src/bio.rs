@@ -10,10 +10,14 @@ use crate::{
     gfp::Gfp,
     mempool::{
         Mempool,
+        PageBudget,
         PoolPage, //
     },
 };
-use core::ptr::NonNull;
+use core::{
+    ptr::NonNull,
+    sync::atomic::AtomicUsize, //
+};
 use kernel::{
     error::to_result,
     page::PAGE_SIZE,
@@ -306,13 +310,15 @@ impl kernel::fmt::Display for DeviceName<'_> {
 /// # Invariants
 ///
 /// `bs` is initialised by `bioset_init` and exited on drop. Every page in a non-clone bio
-/// allocated from `bs` comes from `pages`.
+/// allocated from `bs` comes from `pages`, or is a compound page charged to `budget`.
+/// `pages` charges its pages to `budget`, which it never outlives (fields drop in order).
 #[pin_data(PinnedDrop)]
 pub(crate) struct BioSet {
     #[pin]
     bs: Opaque<bindings::bio_set>,
     #[pin]
     pages: Mempool,
+    budget: PageBudget,
 }
 
 // SAFETY: Bio sets are thread safe.
@@ -322,9 +328,23 @@ unsafe impl Sync for BioSet {}
 
 impl BioSet {
     /// A bio set with `pool_size` bios (with bvec arrays) and `page_reserve` pages in reserve.
-    pub(crate) fn new(pool_size: u32, page_reserve: u32) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            pages <- Mempool::new_pages(page_reserve),
+    /// Its data pages, the reserve included, count against the ceiling `page_limit` (see
+    /// [`PageBudget`]).
+    pub(crate) fn new(
+        pool_size: u32,
+        page_reserve: u32,
+        page_limit: &'static AtomicUsize,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(&this in Self {
+            budget: PageBudget::new(page_limit),
+            // SAFETY: `budget` is initialised above, pinned with the set, and dropped after
+            // the pool (type invariant), so it outlives it.
+            pages <- unsafe {
+                Mempool::new_pages(
+                    page_reserve,
+                    NonNull::from(&(*this.as_ptr()).budget),
+                )
+            },
             bs <- Opaque::try_ffi_init(move |slot: *mut bindings::bio_set| {
                 // SAFETY: `slot` is valid for writes; `bioset_init` initialises it fully.
                 // INVARIANT: On success the bio set is initialised.
@@ -512,7 +532,7 @@ impl OwnedBio {
         let raw = self.bio.as_ptr();
         // SAFETY: The bio is valid.
         let full = unsafe { (*raw).bi_vcnt >= (*raw).bi_max_vecs };
-        if full || self.is_clone() || order == 0 {
+        if full || self.is_clone() || order == 0 || !self.bio_set().budget.has_room(1 << order) {
             return 0;
         }
         let gfp = Gfp::NOWAIT
@@ -525,6 +545,7 @@ impl OwnedBio {
         if page.is_null() {
             return 0;
         }
+        self.bio_set().budget.charge(1 << order);
         let len = len.min((PAGE_SIZE as u32) << order);
         // SAFETY: The bio has a free bvec slot; the compound page is ours and moves into the
         // bio (INVARIANT: a compound page of its own, `free_pages` puts it).
@@ -537,7 +558,8 @@ impl OwnedBio {
         if self.is_clone() {
             return;
         }
-        let pool = &self.bio_set().pages;
+        let set = self.bio_set();
+        let pool = &set.pages;
         let raw = self.bio.as_ptr();
         // SAFETY: The bio is valid; its first `bi_vcnt` bvecs are the pages we added.
         let n = unsafe { (*raw).bi_vcnt } as usize;
@@ -546,9 +568,12 @@ impl OwnedBio {
             let page = unsafe { (*(*raw).bi_io_vec.add(i)).bv_page };
             // SAFETY: The page is valid while the bio owns it.
             if unsafe { bindings::page_is_large(page) } {
+                // SAFETY: The page is valid while the bio owns it.
+                let pages = unsafe { bindings::page_nr_pages(page) } as usize;
                 // SAFETY: By the type invariant a compound page was allocated by
                 // `add_compound` and is owned by the bio, which gives it up here.
                 unsafe { bindings::put_page(page) };
+                set.budget.uncharge(pages);
                 continue;
             }
             // SAFETY: By the type invariant the page came from `pool`, and the bio gives up

@@ -9,6 +9,7 @@
 
 mod buffer;
 mod cipher;
+mod clients;
 mod config;
 mod convert;
 mod integrity;

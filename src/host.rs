@@ -9,6 +9,8 @@
 
 #[path = "crypt/authenc.rs"]
 mod authenc;
+#[path = "crypt/clients.rs"]
+mod clients;
 #[path = "crypt/elephant.rs"]
 mod elephant;
 #[path = "crypt/iv.rs"]
@@ -22,6 +24,9 @@ mod table;
 #[path = "crypt/tcw.rs"]
 mod tcw;
 
+#[cfg(test)]
+#[path = "../tests/host/clients.rs"]
+mod clients_tests;
 #[cfg(test)]
 #[path = "../tests/host/iv_post.rs"]
 mod iv_post_tests;

@@ -6,7 +6,8 @@
 //! (`GFP_NOIO`) waits for an element to be freed rather than fail, which is what lets the I/O
 //! path make progress when the system is out of memory. [`PoolBox`] is a typed element of a
 //! kmalloc pool, [`PoolPage`] an order-0 page of a page pool; both go back to their pool with
-//! [`Mempool::free`]/[`Mempool::free_page`], which check that the pool is theirs.
+//! [`Mempool::free`]/[`Mempool::free_page`], which check that the pool is theirs. A page
+//! pool may charge its pages to a [`PageBudget`].
 //!
 //! C header: [`include/linux/mempool.h`](srctree/include/linux/mempool.h)
 
@@ -16,7 +17,11 @@ use crate::{
 };
 use core::{
     mem::MaybeUninit,
-    ptr::NonNull, //
+    ptr::NonNull,
+    sync::atomic::{
+        AtomicUsize,
+        Ordering, //
+    }, //
 };
 use kernel::{
     error::to_result,
@@ -29,8 +34,84 @@ use kernel::{
 enum Kind {
     /// kmalloc'ed blocks of `size` bytes.
     Kmalloc { size: usize },
-    /// Order-0 pages.
-    Pages,
+    /// Order-0 pages, charged to `budget`.
+    Pages { budget: NonNull<PageBudget> },
+}
+
+/// The pages one user of the page allocator holds, against a ceiling shared with others of
+/// its kind (dm-crypt's `n_allocated_pages` and `dm_crypt_pages_per_client`).
+///
+/// Allocations that may fail anyway (`__GFP_NORETRY`: a pool's first try, opportunistic
+/// compound pages) are refused once the holder is at its ceiling; allocations that wait are
+/// not, so the ceiling never stops a pool's reserve from guaranteeing progress. The count is
+/// a relaxed atomic: an estimate under concurrency, as upstream's per-CPU counter is.
+pub(crate) struct PageBudget {
+    /// Pages held now, a compound page counted by its size.
+    allocated: AtomicUsize,
+    /// The ceiling, shared and updated by the owner.
+    limit: &'static AtomicUsize,
+}
+
+impl PageBudget {
+    /// An empty budget under the ceiling `limit`.
+    pub(crate) const fn new(limit: &'static AtomicUsize) -> Self {
+        Self {
+            allocated: AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    /// Whether `pages` more pages stay within the ceiling.
+    pub(crate) fn has_room(&self, pages: usize) -> bool {
+        self.allocated.load(Ordering::Relaxed) + pages <= self.limit.load(Ordering::Relaxed)
+    }
+
+    /// Counts `pages` allocated pages.
+    pub(crate) fn charge(&self, pages: usize) {
+        self.allocated.fetch_add(pages, Ordering::Relaxed);
+    }
+
+    /// Counts `pages` freed pages.
+    pub(crate) fn uncharge(&self, pages: usize) {
+        self.allocated.fetch_sub(pages, Ordering::Relaxed);
+    }
+}
+
+/// The page allocator's count of usable pages (`totalram_pages()`).
+pub(crate) fn total_ram_pages() -> usize {
+    // SAFETY: Reads an atomic counter; callable in any context.
+    unsafe { bindings::totalram_pages() as usize }
+}
+
+/// `mempool_alloc_t` of a budgeted page pool (`crypt_page_alloc`).
+///
+/// # Safety
+///
+/// `data` is the pool's `PageBudget`, valid while the pool exists.
+unsafe extern "C" fn budget_page_alloc(gfp: bindings::gfp_t, data: *mut c_void) -> *mut c_void {
+    // SAFETY: `data` is the pool's budget (function contract).
+    let budget = unsafe { &*data.cast::<PageBudget>() };
+    if gfp & bindings::__GFP_NORETRY != 0 && !budget.has_room(1) {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: Any flags are valid for an order-0 allocation; failure returns null.
+    let page = unsafe { bindings::alloc_pages(gfp, 0) };
+    if !page.is_null() {
+        budget.charge(1);
+    }
+    page.cast()
+}
+
+/// `mempool_free_t` of a budgeted page pool (`crypt_page_free`).
+///
+/// # Safety
+///
+/// `element` is a page `budget_page_alloc` returned for the same `data`, no longer used.
+unsafe extern "C" fn budget_page_free(element: *mut c_void, data: *mut c_void) {
+    // SAFETY: `element` is an order-0 page we allocated and own (function contract).
+    unsafe { bindings::__free_pages(element.cast(), 0) };
+    // SAFETY: `data` is the pool's budget (function contract).
+    unsafe { &*data.cast::<PageBudget>() }.uncharge(1);
 }
 
 /// A memory pool.
@@ -61,15 +142,16 @@ impl Mempool {
                             Some(bindings::mempool_kfree),
                             size,
                         ),
-                        Kind::Pages => (
-                            Some(bindings::mempool_alloc_pages),
-                            Some(bindings::mempool_free_pages),
-                            0,
+                        Kind::Pages { budget } => (
+                            Some(budget_page_alloc),
+                            Some(budget_page_free),
+                            budget.as_ptr() as usize,
                         ),
                     };
                 // SAFETY: `slot` is valid for writes and pinned; the callbacks are the kernel's
-                // own kmalloc/page pool functions with their expected `pool_data` (a size or an
-                // order, passed as a pointer-sized integer as `mempool_init_kmalloc_pool` does).
+                // own kmalloc pool functions with their expected `pool_data` (a size, passed as
+                // a pointer-sized integer as `mempool_init_kmalloc_pool` does), or ours with
+                // the budget, which outlives the pool (`new_pages`' contract).
                 // INVARIANT: On success the pool is initialised.
                 to_result(unsafe {
                     // `mempool_init` expects a zeroed structure (it counts up from `curr_nr`).
@@ -92,9 +174,17 @@ impl Mempool {
         Self::init(min_nr, Kind::Kmalloc { size })
     }
 
-    /// A pool of order-0 pages with `min_nr` in reserve.
-    pub(crate) fn new_pages(min_nr: u32) -> impl PinInit<Self, Error> {
-        Self::init(min_nr, Kind::Pages)
+    /// A pool of order-0 pages with `min_nr` in reserve, charged to `budget` (the reserve
+    /// included).
+    ///
+    /// # Safety
+    ///
+    /// `budget` must stay valid until the pool is dropped.
+    pub(crate) unsafe fn new_pages(
+        min_nr: u32,
+        budget: NonNull<PageBudget>,
+    ) -> impl PinInit<Self, Error> {
+        Self::init(min_nr, Kind::Pages { budget })
     }
 
     fn raw(&self) -> *mut bindings::mempool {
@@ -164,7 +254,7 @@ impl Mempool {
 
     /// Allocates a page; `None` only if `gfp` cannot sleep.
     pub(crate) fn alloc_page(&self, gfp: Gfp) -> Option<PoolPage> {
-        debug_assert!(self.kind == Kind::Pages);
+        debug_assert!(matches!(self.kind, Kind::Pages { .. }));
         let ptr = self.alloc_raw(gfp)?;
         // INVARIANT: An element of a page pool is an order-0 page.
         Some(PoolPage {

@@ -95,6 +95,16 @@ bool dmc_helper_page_is_large(struct page *page)
 	return folio_test_large(page_folio(page));
 }
 
+unsigned long dmc_helper_page_nr_pages(struct page *page)
+{
+	return folio_nr_pages(page_folio(page));
+}
+
+unsigned long dmc_helper_totalram_pages(void)
+{
+	return totalram_pages();
+}
+
 void dmc_helper_put_page(struct page *page)
 {
 	put_page(page);

@@ -10,6 +10,10 @@ use super::{
         Ciphers,
         Keying, //
     },
+    clients::{
+        Client,
+        PAGES_PER_CLIENT, //
+    },
     integrity::IntegrityLayout,
     io::CryptIo,
     iv::IvChoice,
@@ -39,7 +43,10 @@ use crate::{
         Target,
         WriteThread, //
     },
-    mempool::Mempool,
+    mempool::{
+        self,
+        Mempool, //
+    },
     params,
     workqueue::{
         num_online_cpus,
@@ -111,9 +118,12 @@ pub(crate) struct CryptConfig {
     /// Cipher requests: one per sector in flight.
     #[pin]
     pub(super) req_pool: RequestPool<IoReq<CryptIo>>,
-    /// Clones for reads, bios (with their pages) for encrypted writes.
+    /// Clones for reads, bios (with their pages) for encrypted writes; the pages count
+    /// against this device's share of memory (`client`).
     #[pin]
     pub(super) bs: BioSet,
+    /// This device in the count that shares out memory for write buffers.
+    client: Client,
     /// Write fragments beyond the first.
     #[pin]
     pub(super) fragments: IoPool<CryptIo>,
@@ -315,7 +325,8 @@ impl dm::Operations for CryptConfig {
                 dev,
                 start,
                 req_pool <- req_pool,
-                bs <- BioSet::new(MIN_IOS, BIO_MAX_VECS),
+                client: Client::register(mempool::total_ram_pages()),
+                bs <- BioSet::new(MIN_IOS, BIO_MAX_VECS, &PAGES_PER_CLIENT),
                 fragments <- IoPool::new(MIN_IOS),
                 tag_pool <- tag_pool,
                 recheck_lock <- new_mutex!(()),

@@ -6,7 +6,10 @@
 
 use super::{
     cipher::Keying,
-    scan::hex2bin,
+    scan::{
+        hex2bin,
+        is_space, //
+    },
     table::{
         self,
         KeyArg, //
@@ -102,7 +105,7 @@ impl CryptKey {
     /// NUL. A failure to read the key leaves everything as it was.
     fn set_keyring(&mut self, spec: &[u8], spec_c: &[u8], keying: &Keying<'_>) -> Result {
         // dm core cannot escape white space in the status line, so it is refused.
-        if spec.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b) {
+        if spec.iter().any(|&c| is_space(c)) {
             pr_err!("whitespace chars not allowed in key string\n");
             return Err(EINVAL);
         }

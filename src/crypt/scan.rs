@@ -5,17 +5,18 @@
 //!
 //! dm-crypt accepts a number when `sscanf(arg, "%u%c", &v, &dummy) == 1`: optional leading
 //! white space, at least one decimal digit, digits up to the first non-digit, and nothing after
-//! them. The value wraps modulo 2^64 while parsing (`simple_strntoull`) and is then truncated to
-//! the conversion's width (`%hu`, `%u`, `%llu`); neither is an error. This module is pure logic
-//! and is tested on the host.
+//! them. The value saturates at 2^64 - 1 while parsing (`_parse_integer_limit`, whose
+//! overflow flag `simple_strntoull` drops) and is then truncated to the conversion's width
+//! (`%hu`, `%u`, `%llu`); neither is an error. This module is pure logic and is tested on the
+//! host.
 
-/// `isspace()` of the kernel's `ctype`.
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+/// `isspace()` of the kernel's `ctype` (Latin-1: 0xa0, the no-break space, is one).
+pub(crate) fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0xa0)
 }
 
-/// Scans one `%llu` at the start of `s`: returns the value (wrapped modulo 2^64) and the rest
-/// of the string, or `None` when no digit follows the optional white space.
+/// Scans one `%llu` at the start of `s`: returns the value (saturated at 2^64 - 1) and the
+/// rest of the string, or `None` when no digit follows the optional white space.
 pub(crate) fn scan_u64_prefix(s: &[u8]) -> Option<(u64, &[u8])> {
     let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
     let s = &s[start..];
@@ -27,7 +28,9 @@ pub(crate) fn scan_u64_prefix(s: &[u8]) -> Option<(u64, &[u8])> {
         return None;
     }
     let value = s[..digits].iter().fold(0u64, |acc, &c| {
-        acc.wrapping_mul(10).wrapping_add(u64::from(c - b'0'))
+        acc.checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            .unwrap_or(u64::MAX)
     });
     Some((value, &s[digits..]))
 }

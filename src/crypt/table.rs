@@ -196,7 +196,13 @@ pub(crate) fn parse_features(args: &[&[u8]], target_len: u64) -> Result<FeatureA
         } else if eq_ignore_case(opt, b"no_write_workqueue") {
             f.no_write_workqueue = true;
         } else if let Some(integrity) = parse_integrity(opt) {
-            f.integrity = Some(integrity?);
+            let mut integrity = integrity?;
+            // Upstream sets the AEAD mode bit and never clears it: a later `integrity:<n>:none`
+            // changes the tag size and the type shown, not the mode.
+            if f.integrity_aead() {
+                integrity.profile = IntegrityProfile::Aead;
+            }
+            f.integrity = Some(integrity);
         } else if let Some(v) = opt.strip_prefix(b"integrity_key_size:").and_then(scan_u32) {
             if v == 0 {
                 return Err(TableError::inval(c"Invalid integrity_key_size argument"));

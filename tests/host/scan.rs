@@ -31,11 +31,23 @@ fn rejects_what_sscanf_rejects() {
 }
 
 #[test]
-fn wraps_like_simple_strntoull_and_truncates_to_width() {
-    // 2^64 wraps to 0 while parsing; %u keeps the low 32 bits, %hu the low 16.
-    assert_eq!(scan_u64(b"18446744073709551616"), Some(0));
+fn saturates_like_parse_integer_limit_and_truncates_to_width() {
+    // Past 2^64 - 1 the value sticks there (Linux 7.3's `_parse_integer_limit`); %u then
+    // keeps the low 32 bits, %hu the low 16.
+    assert_eq!(scan_u64(b"18446744073709551615"), Some(u64::MAX));
+    assert_eq!(scan_u64(b"18446744073709551616"), Some(u64::MAX));
+    assert_eq!(scan_u64(b"99999999999999999999999999"), Some(u64::MAX));
+    assert_eq!(scan_u32(b"18446744073709552128"), Some(u32::MAX));
     assert_eq!(scan_u32(b"4294967297"), Some(1));
     assert_eq!(scan_u16(b"66048"), Some(512));
+}
+
+#[test]
+fn no_break_space_is_white_space() {
+    // The kernel's ctype is Latin-1: 0xa0 is a space, skipped before a number.
+    assert_eq!(scan_u64(b"\xa08"), Some(8));
+    assert!(is_space(0xa0));
+    assert!(!is_space(0x85));
 }
 
 #[test]

@@ -264,6 +264,19 @@ fn integrity_option() {
 }
 
 #[test]
+fn a_second_integrity_option_keeps_the_aead_mode() {
+    // As upstream: the AEAD bit, once set, stays; size and shown type follow the last option.
+    let f = features(&["2", "integrity:28:aead", "integrity:16:none"], 8).unwrap();
+    let i = f.integrity.unwrap();
+    assert_eq!(
+        (i.tag_size, i.profile, &i.type_as_given),
+        (16, IntegrityProfile::Aead, b"none")
+    );
+    let f = features(&["2", "integrity:16:none", "integrity:28:aead"], 8).unwrap();
+    assert!(f.integrity_aead());
+}
+
+#[test]
 fn positional_numbers() {
     assert_eq!(parse_iv_offset(b"8", 4096), Ok(8));
     assert_eq!(
