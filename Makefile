@@ -11,7 +11,7 @@ SCRIPT ?=
 WITH ?=
 
 .PHONY: all module kernel kernel-debug check fmt clippy test test-host test-guest test-debug \
-	run shell vm-exec clean help provision bench fuzz
+	run shell vm-exec clean help provision bench fuzz soak
 
 all: module
 
@@ -23,6 +23,7 @@ help:
 	@echo 'make test-debug the guest suite on the debug kernel flavour'
 	@echo 'make bench      dm-crypt-rs vs the C target in one guest boot (BENCH_QUICK=1: a few minutes)'
 	@echo 'make check      rustfmt (kernel settings) and clippy (CLIPPY=1)'
+	@echo 'make soak       fio randrw verify, QD 64, 2 jobs, under live operations (SOAK_SECONDS=600; not CI)'
 	@echo 'make fuzz       host-side fuzz targets of the table parser, FUZZ_SECONDS each (default 120)'
 	@echo 'make kernel     build the test kernel (make kernel-debug: the debug flavour)'
 	@echo 'make vm-exec SCRIPT=path [WITH=dir]  run a host script in the guest'
@@ -64,6 +65,9 @@ run:
 
 fuzz:
 	scripts/fuzz.sh
+
+soak:
+	scripts/soak.sh
 
 bench:
 	scripts/bench.sh

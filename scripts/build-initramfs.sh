@@ -5,19 +5,27 @@
 # busybox, the dynamically linked user space the tests need with its libraries, the in-tree
 # modules of the test kernel (dm-crypt.ko is the C oracle), and scripts/guest-init as /init.
 #
-#   scripts/build-initramfs.sh KOUT
+#   scripts/build-initramfs.sh KOUT [full|minimal]
 #
 # The module under test and the test suite are not in it: scripts/vm appends them as a second
-# cpio archive at every boot, so a module change never rebuilds this one.
+# cpio archive at every boot, so a module change never rebuilds this one. The minimal variant
+# (busybox, dmsetup and the modules: about 5 MiB instead of 90) is for guests with little
+# memory (tests/guest/lowmem).
 
 source "$(dirname "$0")/common.sh"
 
-KOUT=${1:?usage: build-initramfs.sh KOUT}
-BINARIES=(
-    /usr/sbin/cryptsetup /usr/sbin/integritysetup /usr/sbin/dmsetup /usr/bin/fio
-    /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/blkdiscard /usr/sbin/losetup /usr/bin/keyctl
-    /usr/sbin/blkzone
-)
+KOUT=${1:?usage: build-initramfs.sh KOUT [full|minimal]}
+VARIANT=${2:-full}
+case $VARIANT in
+    full)
+        BINARIES=(
+            /usr/sbin/cryptsetup /usr/sbin/integritysetup /usr/sbin/dmsetup /usr/bin/fio
+            /usr/sbin/mke2fs /usr/sbin/e2fsck /usr/sbin/blkdiscard /usr/sbin/losetup
+            /usr/bin/keyctl /usr/sbin/blkzone
+        ) ;;
+    minimal) BINARIES=(/usr/sbin/dmsetup) ;;
+    *) die "unknown initramfs variant '$VARIANT' (full or minimal)" ;;
+esac
 # Their packages, checked on every build (a cache made before a binary joined the list has
 # no package for it yet).
 PACKAGES=(busybox-static cryptsetup-bin dmsetup fio e2fsprogs util-linux keyutils)
@@ -30,7 +38,7 @@ KEY=$( {
     echo "$KOUT"
     for b in /usr/bin/busybox "${BINARIES[@]}"; do sha256sum "$b"; done
 } | sha256sum | cut -c1-16)
-OUT=$DMCRYPT_CACHE/initramfs/base-$KEY.cpio
+OUT=$DMCRYPT_CACHE/initramfs/$VARIANT-$KEY.cpio
 if [ -f "$OUT" ]; then
     echo "$OUT"
     exit 0
@@ -52,9 +60,11 @@ if [ ! -f "$OUT" ]; then
         rm -f "$root/bin/$(basename "$b")"
         cp -L "$b" "$root/usr/sbin/"
     done
-    ln -sf mke2fs "$root/usr/sbin/mkfs.ext4"
-    ln -sf e2fsck "$root/usr/sbin/fsck.ext4"
-    rm -f "$root/bin/mkfs.ext2" "$root/bin/fsck"
+    if [ "$VARIANT" = full ]; then
+        ln -sf mke2fs "$root/usr/sbin/mkfs.ext4"
+        ln -sf e2fsck "$root/usr/sbin/fsck.ext4"
+        rm -f "$root/bin/mkfs.ext2" "$root/bin/fsck"
+    fi
     # Libraries, at the paths ldd resolved them to, plus the dynamic loader.
     { ldd "${BINARIES[@]}" | awk '$3 ~ /^\// {print $3} $1 ~ /^\/lib/ {print $1}'; printf '%s\n' "${EXTRA_LIBS[@]}"; } |
         sort -u | while read -r lib; do

@@ -36,34 +36,57 @@ if [ $HOST -eq 1 ]; then
     done < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$LOGDIR/host.log")
 fi
 
-if [ $GUEST -eq 1 ]; then
+# The tests in tests/guest/lowmem/ run in a second boot: a guest with 160 MiB and the
+# minimal image. Named tests go to the boot they belong to.
+main_tests=() lowmem_tests=()
+for t in "$@"; do
+    case $t in lowmem/*) lowmem_tests+=("$t") ;; *) main_tests+=("$t") ;; esac
+done
+if [ $# -eq 0 ]; then
+    for t in "$TOP"/tests/guest/lowmem/*.sh; do lowmem_tests+=("lowmem/$(basename "$t")"); done
+fi
+
+# count_tap NAME TAPFILE: adds a boot's TAP results to the totals.
+count_tap() {
+    tap_ok=$(grep -c '^ok ' "$2" || true)
+    tap_skip=$(grep -c '^ok .* # SKIP' "$2" || true)
+    tap_fail=$(grep -c '^not ok ' "$2" || true)
+    planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$2" | head -n1)
+    passed=$((passed + tap_ok - tap_skip)); skipped=$((skipped + tap_skip)); failed=$((failed + tap_fail))
+    ran=$((tap_ok + tap_fail))
+    if [ -z "$planned" ] || [ "$ran" -lt "$planned" ]; then
+        echo "not ok - the $1 guest suite stopped early (ran $ran of ${planned:-?}; console: $LOGDIR/console-$1.log)"
+        failed=$((failed + 1))
+    fi
+    if [ "$tap_skip" -gt 0 ]; then
+        echo "skipped guest tests:"
+        grep '^ok .* # SKIP' "$2" | sed 's/^ok [0-9]* selftests: dm-crypt-rs: /  /'
+    fi
+}
+
+if [ $GUEST -eq 1 ] && { [ $# -eq 0 ] || [ ${#main_tests[@]} -gt 0 ]; }; then
     step "guest tests ($FLAVOUR kernel)"
-    rc=0
     envs=()
     # audit=1: the audit records of dm targets are part of what is compared (audit.sh).
     # The debug kernel (KASAN, lockdep) is many times slower under TCG: smaller volumes.
     [ "$FLAVOUR" = debug ] && envs=(--env DMCRS_EQ_MIB=2 --env DMCRS_EQ_TABLES=4
                                     --env DMCRS_FIO_MIB=8 --env DMCRS_LIVE_MIB=8
                                     --env DMCRS_TEST_TIMEOUT=1800)
-    # 512 MiB scratch disks (sparse): swap.sh swaps to one.
-    DMCRS_CONSOLE_LOG=$LOGDIR/console.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" --append audit=1 \
-        --disk-size 512 \
-        --timeout "${DMCRS_SUITE_TIMEOUT:-4800}" "$TOP/tests/guest/run.sh" "$@" |
-        tee "$LOGDIR/guest.tap" || rc=$?
-    tap_ok=$(grep -c '^ok ' "$LOGDIR/guest.tap" || true)
-    tap_skip=$(grep -c '^ok .* # SKIP' "$LOGDIR/guest.tap" || true)
-    tap_fail=$(grep -c '^not ok ' "$LOGDIR/guest.tap" || true)
-    planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$LOGDIR/guest.tap" | head -n1)
-    passed=$((passed + tap_ok - tap_skip)); skipped=$((skipped + tap_skip)); failed=$((failed + tap_fail))
-    ran=$((tap_ok + tap_fail))
-    if [ -z "$planned" ] || [ "$ran" -lt "$planned" ]; then
-        echo "not ok - the guest suite stopped early (ran $ran of ${planned:-?}; console: $LOGDIR/console.log)"
-        failed=$((failed + 1))
-    fi
-    if [ $tap_skip -gt 0 ]; then
-        echo "skipped guest tests:"
-        grep '^ok .* # SKIP' "$LOGDIR/guest.tap" | sed 's/^ok [0-9]* selftests: dm-crypt-rs: /  /'
-    fi
+    DMCRS_CONSOLE_LOG=$LOGDIR/console-main.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" \
+        --append audit=1 --timeout "${DMCRS_SUITE_TIMEOUT:-4800}" \
+        "$TOP/tests/guest/run.sh" "${main_tests[@]}" | tee "$LOGDIR/guest.tap" || true
+    count_tap main "$LOGDIR/guest.tap"
+fi
+
+if [ $GUEST -eq 1 ] && [ ${#lowmem_tests[@]} -gt 0 ]; then
+    step "guest tests with little memory ($FLAVOUR kernel, 160 MiB, minimal image)"
+    mem=160
+    # KASAN's shadow memory and the debug structures need more room.
+    [ "$FLAVOUR" = debug ] && mem=320
+    DMCRS_CONSOLE_LOG=$LOGDIR/console-lowmem.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" --minimal \
+        --mem $mem --disk-size 1024 --timeout 1800 \
+        "$TOP/tests/guest/run.sh" "${lowmem_tests[@]}" | tee "$LOGDIR/guest-lowmem.tap" || true
+    count_tap lowmem "$LOGDIR/guest-lowmem.tap"
 fi
 
 echo "logs: $LOGDIR"

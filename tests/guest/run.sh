@@ -29,7 +29,7 @@ for t in $tests; do
         echo "not ok $i selftests: dm-crypt-rs: $t # no such test"
         continue
     fi
-    log=/tmp/test-$t.log
+    log=/tmp/test-$(echo "$t" | tr / _).log
     timeout -s KILL "${DMCRS_TEST_TIMEOUT:-600}" sh "./$t" >"$log" 2>&1
     rc=$?
     sed 's/^/# /; s/^# # /# /' "$log"

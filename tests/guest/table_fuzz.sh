@@ -65,8 +65,13 @@ BEGIN {
     valid[5] = "8 aes-cbc-elephant " k64 " 0 " dev " 0"
     for (i = 0; i < n; i++) {
         line = (i % 2) ? mutate(valid[int(rand() * 5) + 1]) : table()
-        # Two inputs oops the C target (design.rst, differences): leave them out.
+        # Inputs that crash the C target: integrity_key_size with a non-authenc AEAD and
+        # integrity:<n> without a type (design.rst, differences), and an authenc spec with
+        # an IV mode that takes key bytes of its own (tcw, lmk): with a short key, upstream
+        # subkey arithmetic goes below zero before the IV constructor checks the key size,
+        # and the authenc key buffer is sized and copied with the wrapped value.
         if (line ~ /integrity_key_size/ || line ~ /integrity:[0-9]*( |$)/) continue
+        if (line ~ /authenc/ && line ~ /-(tcw|lmk)/) continue
         print line
     }
 }' >/tmp/fuzz-tables
