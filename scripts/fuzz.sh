@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make fuzz`: the host-side fuzz targets of fuzz/ (cargo-fuzz, libFuzzer), each for a fixed
-# budget, on the host (no guest, no kernel build).
+# `make fuzz`: two halves.
 #
-#   FUZZ_SECONDS   seconds per target (default 120)
-#   FUZZ_TARGETS   the targets to run (default: all in fuzz/fuzz_targets/)
-#   FUZZ_STRICT=1  also fail on the known divergences from the C target (fuzz/src/upstream.rs)
-#   FUZZ_SANITIZER address (default) or none
+# The host half: the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer), each for a fixed budget,
+# on the host (no guest, no kernel build). The table target compares the driver's parser with
+# an exact model of the C target (fuzz/src/upstream.rs).
+#
+# The guest half: tests/guest/table_fuzz.sh in one boot of the test guest, random and mutated
+# tables and messages through dmsetup against the C target and dm-crypt-rs, with a new seed
+# each run and more tables than `make test` uses.
+#
+#   FUZZ_SECONDS        seconds per host target (default 120)
+#   FUZZ_TARGETS        the host targets to run (default: all in fuzz/fuzz_targets/)
+#   FUZZ_SANITIZER      address (default) or none
+#   FUZZ_HOST=0         skip the host half
+#   FUZZ_GUEST=0        skip the guest half
+#   FUZZ_SEED           the guest half's seed (default: `date +%s`; printed, to repeat a run)
+#   FUZZ_GUEST_TABLES   tables in the guest half (default 3000; a quarter as many messages)
+#   FUZZ_GUEST_TIMEOUT  seconds for the guest boot (default: 600 + one per table)
 #
 # cargo-fuzz is installed into the cache. Each target's corpus grows in
 # $DMCRYPT_CACHE/fuzz/corpus/<target>, seeded from fuzz/seeds/<target>; a crashing input is
 # kept in $DMCRYPT_CACHE/fuzz/artifacts/<target>/ and re-run first by the next runs until it
-# passes. One line per target, then a summary line; the exit status is non-zero on a crash.
+# passes. One line per target and a summary line, then the guest half's result line
+# ("N tables (seed S): ... D differ"); the guest's TAP output is kept in
+# $DMCRYPT_CACHE/logs/fuzz-guest-<date>.log. The exit status is non-zero on a crash or a
+# difference.
 
 source "$(dirname "$0")/common.sh"
 
@@ -20,6 +34,50 @@ CARGO_FUZZ_VERSION=0.13.2
 seconds=${FUZZ_SECONDS:-120}
 sanitizer=${FUZZ_SANITIZER:-address}
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "FUZZ_SECONDS must be a positive number of seconds"
+guest_tables=${FUZZ_GUEST_TABLES:-3000}
+[[ $guest_tables =~ ^[1-9][0-9]*$ ]] || die "FUZZ_GUEST_TABLES must be a positive number"
+seed=${FUZZ_SEED:-$(date +%s)}
+[[ $seed =~ ^[0-9]+$ ]] || die "FUZZ_SEED must be a number"
+guest_timeout=${FUZZ_GUEST_TIMEOUT:-$((600 + guest_tables))}
+[[ $guest_timeout =~ ^[0-9]+$ ]] && [ "$guest_timeout" -ge 300 ] ||
+    die "FUZZ_GUEST_TIMEOUT must be a number of seconds, at least 300"
+
+failed=0
+
+# The guest half: table_fuzz.sh with FUZZ_SEED and FUZZ_GUEST_TABLES, in a boot of its own.
+fuzz_guest() {
+    local log tap result
+    log=$DMCRYPT_CACHE/logs/fuzz-guest-$(date +%Y%m%d-%H%M%S).log
+    mkdir -p "$DMCRYPT_CACHE/logs" "$DMCRYPT_CACHE/fuzz"
+    step "guest half: tests/guest/table_fuzz.sh, $guest_tables tables, seed $seed (log: $log)"
+    echo "fuzz: guest: seed $seed (repeat with FUZZ_SEED=$seed FUZZ_GUEST_TABLES=$guest_tables)"
+    # The per-test limit of tests/guest/run.sh leaves the boot a few minutes.
+    DMCRS_CONSOLE_LOG=${log%.log}-console.log "$TOP/scripts/vm" --no-load \
+        --env DMCRS_FUZZ_SEED="$seed" --env DMCRS_FUZZ_TABLES="$guest_tables" \
+        --env DMCRS_TEST_TIMEOUT=$((guest_timeout - 180)) --timeout "$guest_timeout" \
+        "$TOP/tests/guest/run.sh" table_fuzz >"$log" 2>&1 || true
+    tap=$(grep -E '^(not )?ok [0-9]+ ' "$log" || true)
+    result=$(sed -n 's/^# \([0-9]* tables (seed .*\)$/\1/p' "$log" | tail -n1)
+    grep -E '^# +(table|message) [0-9]+ .*differs|^# +(C|rs): ' "$log" | sed 's/^# */  /' || true
+    if [[ $tap == "ok "* ]]; then
+        echo "fuzz: guest: $result"
+    else
+        failed=$((failed + 1))
+        echo "fuzz: guest: FAILED (${tap:-no TAP result}): ${result:-no result line}"
+        grep -E '^# +(FAIL|not ok)|^error:' "$log" | tail -n 5 || true
+        [[ -n $tap ]] || tail -n 20 "$log"
+        echo "  log: $log; repeat with FUZZ_SEED=$seed FUZZ_GUEST_TABLES=$guest_tables"
+    fi
+    echo "fuzz: $(date -u +%Y-%m-%d) guest: ${result:-no result line}${tap:+, ${tap%% *}}" \
+        >"$DMCRYPT_CACHE/fuzz/last-guest-result"
+}
+
+if [ "${FUZZ_HOST:-1}" = 0 ]; then
+    [ "${FUZZ_GUEST:-1}" = 0 ] && die "FUZZ_HOST=0 and FUZZ_GUEST=0: nothing to do"
+    fuzz_guest
+    [ $failed -eq 0 ]
+    exit
+fi
 
 rustc_version=$(rustc --version | awk '{print $2}')
 cf_root=$DMCRYPT_CACHE/cargo-fuzz-$CARGO_FUZZ_VERSION-$rustc_version
@@ -46,11 +104,6 @@ export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1}
 work=$DMCRYPT_CACHE/fuzz
 mkdir -p "$work" "$DMCRYPT_CACHE/logs"
 flags=(-O -a --fuzz-dir "$TOP/fuzz" --target-dir "$work/target")
-mode=default
-if [ "${FUZZ_STRICT:-0}" = 1 ]; then
-    flags+=(--features strict)
-    mode=strict
-fi
 
 if [ -n "${FUZZ_TARGETS:-}" ]; then
     read -r -a targets <<<"$FUZZ_TARGETS"
@@ -59,7 +112,7 @@ else
 fi
 [ ${#targets[@]} -gt 0 ] || die "no fuzz targets"
 
-step "building the fuzz targets (cargo-fuzz $CARGO_FUZZ_VERSION, sanitizer $sanitizer, $mode)"
+step "building the fuzz targets (cargo-fuzz $CARGO_FUZZ_VERSION, sanitizer $sanitizer)"
 if ! run_logged "$DMCRYPT_CACHE/logs/fuzz-build.log" \
     cargo fuzz build "${flags[@]}" -s "$sanitizer"; then
     [ "$sanitizer" = none ] && die "cannot build the fuzz targets"
@@ -124,12 +177,15 @@ for t in "${targets[@]}"; do
 done
 rmdir "$TOP/fuzz/artifacts"/* "$TOP/fuzz/artifacts" 2>/dev/null || true
 
-summary="fuzz: $(date -u +%Y-%m-%d) ${#targets[@]} targets x ${seconds} s ($mode, sanitizer $sanitizer):"
+summary="fuzz: $(date -u +%Y-%m-%d) ${#targets[@]} targets x ${seconds} s (sanitizer $sanitizer):"
 summary+=" $total_runs runs, coverage ($(IFS=,; echo "${cov_summary[*]}" | sed 's/,/, /g')),"
 summary+=" crashes $crashed/${#targets[@]}"
 echo "$summary"
 echo "$summary" >"$work/last-result"
 if [ $crashed -gt 0 ]; then
     printf 'crashing inputs: %s\n' "${crash_files[*]}"
-    exit 1
+    failed=$((failed + 1))
 fi
+
+[ "${FUZZ_GUEST:-1}" = 0 ] || fuzz_guest
+[ $failed -eq 0 ]

@@ -71,7 +71,8 @@ if [ $GUEST -eq 1 ] && { [ $# -eq 0 ] || [ ${#main_tests[@]} -gt 0 ]; }; then
     # The debug kernel (KASAN, lockdep) is many times slower under TCG: smaller volumes.
     [ "$FLAVOUR" = debug ] && envs=(--env DMCRS_EQ_MIB=2 --env DMCRS_EQ_TABLES=4
                                     --env DMCRS_FIO_MIB=8 --env DMCRS_LIVE_MIB=8
-                                    --env DMCRS_TEST_TIMEOUT=1800)
+                                    --env DMCRS_FUZZ_TABLES=150 --env DMCRS_LIFECYCLE_DEVICES=20
+                                    --env DMCRS_FAULT_OPS=1000 --env DMCRS_TEST_TIMEOUT=1800)
     DMCRS_CONSOLE_LOG=$LOGDIR/console-main.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" \
         --append audit=1 --timeout "${DMCRS_SUITE_TIMEOUT:-4800}" \
         "$TOP/tests/guest/run.sh" "${main_tests[@]}" | tee "$LOGDIR/guest.tap" || true
