@@ -19,7 +19,7 @@ vars=(BENCH_DEVICES BENCH_CIPHERS BENCH_SECTORS BENCH_FLAGS BENCH_WORKLOADS BENC
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     : "${BENCH_DEVICES:=brd}"
     : "${BENCH_CIPHERS:=aes256 null}"
-    : "${BENCH_FLAGS:=default nowq}"
+    : "${BENCH_FLAGS:=default nowq mdulib}"
     : "${BENCH_WORKLOADS:=rr4k1 rw4k1 sw1m8}"
     : "${BENCH_RUNTIME:=1}"
 fi

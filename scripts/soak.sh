@@ -3,8 +3,8 @@
 #
 # `make soak`: the long stress run (not part of `make test`). fio randrw with crc32c verify,
 # queue depth 64, two jobs, for SOAK_SECONDS (default 600) on dm-crypt-rs with the default
-# flags, then half as long inline and with forced small fragments, with suspend/resume and
-# table reloads every few seconds (tests/soak/guest-soak.sh). The log goes to
+# flags, then half as long each inline, with forced small fragments and on the
+# multi-data-unit path, with suspend/resume and table reloads every few seconds (tests/soak/guest-soak.sh). The log goes to
 # $DMCRYPT_CACHE/logs/soak-<date>.log; the last line says PASSED or FAILED.
 
 source "$(dirname "$0")/common.sh"
@@ -12,9 +12,9 @@ source "$(dirname "$0")/common.sh"
 secs=${SOAK_SECONDS:-600}
 log=$DMCRYPT_CACHE/logs/soak-$(date +%Y%m%d-%H%M%S).log
 mkdir -p "$(dirname "$log")"
-step "soak: $secs s + 2 x $((secs / 2)) s of fio verify in the guest (log: $log)"
+step "soak: $secs s + 3 x $((secs / 2)) s of fio verify in the guest (log: $log)"
 rc=0
 DMCRS_CONSOLE_LOG=${log%.log}-console.log "$TOP/scripts/vm" --no-load --cpus 2 --disk-size 1024 \
-    --env SOAK_SECONDS="$secs" --timeout $((secs * 2 + 900)) "$TOP/tests/soak/guest-soak.sh" |
+    --env SOAK_SECONDS="$secs" --timeout $((secs * 3 + 900)) "$TOP/tests/soak/guest-soak.sh" |
     tee "$log" || rc=$?
 exit $rc

@@ -22,6 +22,7 @@ mod authenc;
 mod elephant;
 mod iv;
 mod lmk;
+mod multi_du;
 mod scan;
 mod table;
 mod tcw;

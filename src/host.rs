@@ -17,6 +17,8 @@ mod elephant;
 mod iv;
 #[path = "crypt/lmk.rs"]
 mod lmk;
+#[path = "crypt/multi_du.rs"]
+mod multi_du;
 #[path = "crypt/scan.rs"]
 mod scan;
 #[path = "crypt/table.rs"]
@@ -33,6 +35,9 @@ mod iv_post_tests;
 #[cfg(test)]
 #[path = "../tests/host/iv.rs"]
 mod iv_tests;
+#[cfg(test)]
+#[path = "../tests/host/multi_du.rs"]
+mod multi_du_tests;
 #[cfg(test)]
 #[path = "../tests/host/scan.rs"]
 mod scan_tests;

@@ -32,3 +32,9 @@ pub(crate) fn max_fragment_pages() -> u32 {
     // SAFETY: The helper only reads the parameter.
     unsafe { bindings::param_max_fragment_pages() }
 }
+
+/// `multi_data_unit`: the index of its value in `bindings/helpers.c`'s names (0 to 3).
+pub(crate) fn multi_data_unit() -> u32 {
+    // SAFETY: The helper only reads the parameter.
+    unsafe { bindings::param_multi_data_unit() }
+}

@@ -15,6 +15,7 @@
 #include <crypto/skcipher.h>
 #include <crypto/aead.h>
 #include <crypto/aes.h>
+#include <crypto/aes-xts.h>
 #include <crypto/hash.h>
 #include <linux/bio-integrity.h>
 #include <linux/blk-integrity.h>

@@ -20,6 +20,7 @@
 #include <crypto/hash.h>
 #include <linux/blk-integrity.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/key.h>
 #include <linux/highmem.h>
 #include <keys/user-type.h>
@@ -356,6 +357,42 @@ MODULE_PARM_DESC(max_write_size, "Maximum size of a write request");
 static unsigned int max_fragment_pages;
 module_param(max_fragment_pages, uint, 0644);
 MODULE_PARM_DESC(max_fragment_pages, "Testing: limit the pages of one write fragment (0: none)");
+
+/*
+ * The multi-data-unit path for the tables loaded next: auto (where a backend is known to be
+ * faster), off, lib (the AES-XTS library wherever a table allows it), api (the crypto API's
+ * data-unit support). The order is the Rust side's `multi_du::Mode::ALL`.
+ */
+static const char * const multi_data_unit_names[] = { "auto", "off", "lib", "api" };
+static int multi_data_unit;
+
+static int multi_data_unit_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(multi_data_unit_names, val);
+
+	if (i < 0)
+		return i;
+	WRITE_ONCE(multi_data_unit, i);
+	return 0;
+}
+
+static int multi_data_unit_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", multi_data_unit_names[READ_ONCE(multi_data_unit)]);
+}
+
+static const struct kernel_param_ops multi_data_unit_ops = {
+	.set = multi_data_unit_set,
+	.get = multi_data_unit_get,
+};
+module_param_cb(multi_data_unit, &multi_data_unit_ops, NULL, 0644);
+MODULE_PARM_DESC(multi_data_unit,
+		 "Multi-data-unit crypto path for tables loaded next: auto, off, lib or api (default auto)");
+
+unsigned int dmc_helper_param_multi_data_unit(void)
+{
+	return READ_ONCE(multi_data_unit);
+}
 
 unsigned int dmc_helper_param_max_read_size(void)
 {

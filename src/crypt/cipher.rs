@@ -15,6 +15,11 @@ use super::{
     },
     iv_gen::IvGen,
     key::CryptKey,
+    multi_du::{
+        self,
+        Backend,
+        Choice, //
+    },
     table::{
         self,
         ErrorKind,
@@ -28,6 +33,7 @@ use crate::{
             digest_size,
             AeadTfm, //
         },
+        aes_xts::AesXtsKey,
         request::{
             RequestLayout,
             Transform, //
@@ -39,6 +45,7 @@ use crate::{
         CtrError, //
     },
     keys::SecretBuf,
+    params,
 };
 use kernel::{
     prelude::*,
@@ -113,6 +120,8 @@ pub(super) struct Keying<'a> {
     /// The MAC key size of an `authenc(...)` AEAD (`key_mac_size` when
     /// `crypt_integrity_hmac`), whose key is passed in the authenc format.
     pub(super) authenc_mac_size: Option<usize>,
+    /// The multi-data-unit path's AES-XTS library key, keyed as the one transform.
+    pub(super) xts_lib: Option<&'a AesXtsKey>,
 }
 
 impl Keying<'_> {
@@ -128,6 +137,11 @@ impl Keying<'_> {
                 let mut result = Ok(());
                 for (i, tfm) in tfms.iter().enumerate() {
                     if let Err(e) = tfm.set_key(subkey(i)?) {
+                        result = Err(e);
+                    }
+                }
+                if let Some(lib) = self.xts_lib {
+                    if let Err(e) = lib.set_key(subkey(0)?) {
                         result = Err(e);
                     }
                 }
@@ -156,11 +170,17 @@ pub(super) struct Cipher {
     /// `key_mac_size`: the MAC key's size for `authenc(<mac>,...)` (the MAC's digest size
     /// unless `integrity_key_size` says otherwise), or `integrity_key_size` alone.
     pub(super) key_mac_size: u32,
+    /// The path the table's I/O takes (per sector, or the multi-data-unit path with this
+    /// backend), and the `multi_data_unit` mode that chose it.
+    pub(super) path: (multi_du::Mode, Choice),
+    /// The AES-XTS library key of the multi-data-unit path's library backend.
+    pub(super) xts_lib: Option<AesXtsKey>,
 }
 
 /// How a key of `key_size` bytes splits over `ciphers` with the IV mode's layout.
 pub(super) fn keying<'a>(
     ciphers: &'a Ciphers,
+    xts_lib: Option<&'a AesXtsKey>,
     iv: &IvChoice,
     key_size: usize,
     key_mac_size: u32,
@@ -171,7 +191,45 @@ pub(super) fn keying<'a>(
         ciphers,
         subkey_size: iv::subkey_size(key_size as u32, iv.layout, ciphers.count()) as usize,
         authenc_mac_size: hmac.then_some(key_mac_size as usize),
+        xts_lib,
     }
+}
+
+/// Whether the AES-XTS library is known to be faster than the crypto API's AES-XTS here: on
+/// the architectures whose library has its own XTS code in Linux 7.3 (`lib/crypto/arm64`,
+/// `lib/crypto/powerpc`). Elsewhere, x86 included, it goes block by block.
+const XTS_LIB_FASTER: bool = cfg!(any(target_arch = "aarch64", target_arch = "powerpc64"));
+
+/// The multi-data-unit path for a table (module parameter `multi_data_unit`), and the
+/// library key if it takes the library backend.
+fn choose_path(
+    spec_api: &[u8],
+    ciphers: &Ciphers,
+    iv: &IvChoice,
+    features: &FeatureArgs,
+    key_size: usize,
+) -> Result<((multi_du::Mode, Choice), Option<AesXtsKey>), CtrError> {
+    let mode = multi_du::Mode::ALL
+        .get(params::multi_data_unit() as usize)
+        .copied()
+        .unwrap_or(multi_du::Mode::Auto);
+    let table = multi_du::Table {
+        api: spec_api,
+        aead: matches!(ciphers, Ciphers::Aead(_)),
+        tfms_count: ciphers.count(),
+        iv,
+        integrity: features.integrity.is_some(),
+        key_size: iv::subkey_size(key_size as u32, iv.layout, ciphers.count()) as usize,
+    };
+    let choice = multi_du::choose(mode, &table, XTS_LIB_FASTER);
+    let lib = match choice {
+        Choice::MultiDataUnit(Backend::Lib) => Some(
+            AesXtsKey::new()
+                .map_err(|e| CtrError::new(c"Cannot allocate encryption context", e))?,
+        ),
+        Choice::PerSector(_) => None,
+    };
+    Ok(((mode, choice), lib))
 }
 
 pub(super) fn error(e: TableError) -> CtrError {
@@ -268,8 +326,17 @@ pub(super) fn ctr_cipher(
         pr_warn!("Selected cipher does not support IVs\n");
     }
 
+    let (path, xts_lib) = choose_path(spec.api.as_bytes(), &ciphers, &iv, features, key_size)?;
+
     // `crypt_set_key`: decode, set on every transform, then wipe the argument.
-    let keying = keying(&ciphers, &iv, key_size, key_mac_size, features);
+    let keying = keying(
+        &ciphers,
+        xts_lib.as_ref(),
+        &iv,
+        key_size,
+        key_mac_size,
+        features,
+    );
     let set = key.set(args.get_c_str(1).unwrap_or(c""), &keying);
     if args.get(1).is_some_and(|k| !k.is_empty()) {
         args.wipe(1, b'0');
@@ -289,5 +356,7 @@ pub(super) fn ctr_cipher(
         iv,
         iv_gen,
         key_mac_size,
+        path,
+        xts_lib,
     })
 }

@@ -19,6 +19,11 @@ use super::{
     iv::IvChoice,
     iv_gen::IvGen,
     key::CryptKey,
+    multi_du::{
+        Backend,
+        Choice,
+        Mode, //
+    },
     table::{
         self,
         FeatureArgs, //
@@ -26,7 +31,10 @@ use super::{
 };
 use crate::{
     bio::BioSet,
-    crypto::request::RequestPool,
+    crypto::{
+        aes_xts::AesXtsKey,
+        request::RequestPool, //
+    },
     dm::{
         self,
         CtrError,
@@ -97,6 +105,8 @@ pub(crate) struct CryptConfig {
     key_size: usize,
     /// The transforms.
     pub(super) ciphers: Ciphers,
+    /// The multi-data-unit path's AES-XTS library key, if the table takes that backend.
+    pub(super) xts_lib: Option<AesXtsKey>,
     /// `key_mac_size` (the MAC key of an `authenc(...)` AEAD, or `integrity_key_size`).
     key_mac_size: u32,
     /// Whether the cipher may complete asynchronously; only a synchronous one is run inline
@@ -151,6 +161,7 @@ impl CryptConfig {
     pub(super) fn keying(&self) -> Keying<'_> {
         cipher::keying(
             &self.ciphers,
+            self.xts_lib.as_ref(),
             &self.iv,
             self.key_size,
             self.key_mac_size,
@@ -238,6 +249,22 @@ impl CryptConfig {
     }
 }
 
+/// Says which path a new device's I/O takes, and why the other was not taken.
+fn multi_du_log(target: &Target, (mode, path): (Mode, Choice)) {
+    let dev = target.device_name().to_str().unwrap_or("?");
+    match path {
+        Choice::MultiDataUnit(Backend::Lib) => pr_info!(
+            "{dev}: multi-data-unit path, AES-XTS library backend (multi_data_unit={}; no \
+             data-unit support in the crypto API of this kernel)\n",
+            mode.name()
+        ),
+        Choice::PerSector(why) => pr_info!(
+            "{dev}: per-sector path (multi_data_unit={}): {why}\n",
+            mode.name()
+        ),
+    }
+}
+
 #[vtable]
 impl dm::Operations for CryptConfig {
     type Io = CryptIo;
@@ -271,6 +298,7 @@ impl dm::Operations for CryptConfig {
         }
 
         let cipher = cipher::ctr_cipher(args, &features, &mut key)?;
+        let crypto_path = cipher.path;
         let req_pool = RequestPool::new(MIN_IOS, cipher.ciphers.request_layout())
             .map_err(|e| CtrError::new(c"Cannot allocate crypt request mempool", e))?;
 
@@ -315,6 +343,7 @@ impl dm::Operations for CryptConfig {
                 key_size,
                 async_cipher: cipher.ciphers.is_async(),
                 ciphers: cipher.ciphers,
+                xts_lib: cipher.xts_lib,
                 key_mac_size: cipher.key_mac_size,
                 iv: cipher.iv,
                 iv_gen: cipher.iv_gen,
@@ -352,6 +381,7 @@ impl dm::Operations for CryptConfig {
             .into_ref()
             .start(&name, high_priority)
             .map_err(spawn_err)?;
+        multi_du_log(target, crypto_path);
         Ok(this)
     }
 

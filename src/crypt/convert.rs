@@ -14,9 +14,17 @@ use super::{
         CryptIo,
         Phase, //
     },
+    iv::{
+        self,
+        IvMode, //
+    },
 };
 use crate::{
-    bio::BlkStatus,
+    bio::{
+        BlkStatus,
+        BvecIter, //
+    },
+    crypto::aes_xts::AesXtsKey,
     dm::{
         Cipher,
         Crypted,
@@ -69,6 +77,14 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         0
     };
 
+    if let (Some(key), Some(mode)) = (&cfg.xts_lib, cfg.iv.mode) {
+        // The multi-data-unit path (a table without integrity metadata: never a recheck).
+        let lib = Lib { key, mode, encrypt };
+        lib.convert(&io, &slot, base_pos, out_pos, requests, cc_sector);
+        drop(slot);
+        return convert_done(io, false);
+    }
+
     if !slot.fill(gfp) {
         // Inline in interrupt context, and no request to be had without sleeping: `kcryptd`
         // does the work (a synchronous cipher needs no further request).
@@ -95,16 +111,10 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
                 aad_sector: aad_sector(cfg, iv_sector),
             },
         };
-        let (src, dst) = match (&base_pos, &out_pos) {
-            (Some(b), Some(o)) => (Place::Base(b), Place::Out(o)),
-            (Some(b), None) => (Place::Base(b), Place::Base(b)),
-            (None, Some(o)) => (Place::Out(o), Place::Out(o)),
-            // Every phase that converts has one of the two.
-            (None, None) => {
-                set_error(&io, BlkStatus::IOERR);
-                finished += 1;
-                continue;
-            }
+        let Some((src, dst)) = places(&base_pos, &out_pos) else {
+            set_error(&io, BlkStatus::IOERR);
+            finished += 1;
+            continue;
         };
         let tuple = md.tuple_size as usize;
         let metadata = (tuple > 0)
@@ -148,5 +158,68 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         // of handing the write on), then submit from here.
         io.wait_done();
         convert_done(io, false);
+    }
+}
+
+/// Where a sector's request reads and writes: from the base bio into the out bio, or in
+/// place in either. `None` without a position, which every phase that converts has.
+fn places<'p>(
+    base: &'p Option<BvecIter>,
+    out: &'p Option<BvecIter>,
+) -> Option<(Place<'p>, Place<'p>)> {
+    match (base, out) {
+        (Some(b), Some(o)) => Some((Place::Base(b), Place::Out(o))),
+        (Some(b), None) => Some((Place::Base(b), Place::Base(b))),
+        (None, Some(o)) => Some((Place::Out(o), Place::Out(o))),
+        (None, None) => None,
+    }
+}
+
+/// The multi-data-unit path's library backend: each data unit encrypted or decrypted with
+/// the AES-XTS library, its IV the XTS tweak, synchronously and with no request, so it
+/// never fails for lack of memory.
+struct Lib<'a> {
+    key: &'a AesXtsKey,
+    /// `plain` or `plain64`.
+    mode: IvMode,
+    encrypt: bool,
+}
+
+impl Lib<'_> {
+    /// Converts `units` data units from the positions given, the first at `cc_sector`.
+    fn convert(
+        &self,
+        io: &ARef<Io<CryptIo>>,
+        slot: &RequestSlot<'_, CryptIo>,
+        mut base_pos: Option<BvecIter>,
+        mut out_pos: Option<BvecIter>,
+        units: u32,
+        mut cc_sector: u64,
+    ) {
+        let cfg = io.config();
+        let ss = cfg.features.sector_size;
+        for _ in 0..units {
+            let mut iv_sector = cc_sector;
+            if cfg.features.iv_large_sectors {
+                iv_sector >>= cfg.features.sector_shift();
+            }
+            let mut tweak = [0u8; 16];
+            iv::generate(self.mode, iv_sector, &mut tweak);
+            let done = places(&base_pos, &out_pos).map(|(src, dst)| {
+                slot.crypt_direct(src, dst, ss, |data| {
+                    self.key.crypt(self.encrypt, data, &tweak)
+                })
+            });
+            if !matches!(done, Some(Ok(()))) {
+                set_error(io, BlkStatus::IOERR);
+            }
+            if let Some(b) = base_pos.as_mut() {
+                b.advance(io.base_bio(), ss);
+            }
+            if let Some(o) = out_pos.as_mut() {
+                slot.advance_out(o, ss);
+            }
+            cc_sector += u64::from(ss >> 9);
+        }
     }
 }

@@ -35,6 +35,7 @@ use crate::{
             Submitted, //
         },
         skcipher::Tfm,
+        Buffers,
     },
     gfp::Gfp,
     integrity::{
@@ -798,6 +799,43 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
                 Some(Crypted::Pending)
             }
         }
+    }
+}
+
+impl<T: IoOps> RequestSlot<'_, T> {
+    /// Runs `f` on `len` bytes from `src` to `dst`, mapped for the CPU: a synchronous cipher
+    /// that needs no request (the multi-data-unit path's library backend). `src == dst` (the
+    /// same position) is in place. `EIO` if either range is not `len` bytes within one page.
+    pub(crate) fn crypt_direct(
+        &self,
+        src: Place<'_>,
+        dst: Place<'_>,
+        len: u32,
+        f: impl FnOnce(Buffers<'_>) -> Result,
+    ) -> Result {
+        let in_place = match (src, dst) {
+            (Place::Base(a), Place::Base(b)) | (Place::Out(a), Place::Out(b)) => {
+                core::ptr::eq(a, b)
+            }
+            _ => false,
+        };
+        let s = self.segment(src, len).ok_or(EIO)?;
+        if in_place {
+            // SAFETY: The segment holds `len` bytes of the I/O's pages, which stay valid while
+            // the slot lives (see `crypt`); each range of an I/O is converted once, by one
+            // caller, so nothing else accesses it meanwhile.
+            return unsafe { s.with_bytes(len, |d| f(Buffers::InPlace(d))) }.ok_or(EIO)?;
+        }
+        let d = self.segment(dst, len).ok_or(EIO)?;
+        // SAFETY: As above, for two ranges of different bios (the base bio and the out bio),
+        // which do not overlap.
+        unsafe {
+            s.with_bytes(len, |s| {
+                d.with_bytes(len, |d| f(Buffers::Copy { src: s, dst: d }))
+            })
+        }
+        .flatten()
+        .ok_or(EIO)?
     }
 }
 

@@ -9,7 +9,9 @@
 #   BENCH_DEVICES    brd nullb-mem nullb
 #   BENCH_CIPHERS    aes256 aes512 null
 #   BENCH_SECTORS    512 4096
-#   BENCH_FLAGS      default nowq samecpu sfcc
+#   BENCH_FLAGS      default nowq samecpu sfcc mdulib
+#                    (mdulib: default flags, dm-crypt-rs on the multi-data-unit path with the
+#                    AES-XTS library backend, multi_data_unit=lib; AES ciphers only)
 #   BENCH_WORKLOADS  rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8
 #   BENCH_REPS, BENCH_RUNTIME (seconds per run), BENCH_WARMUP (seconds)
 #   BENCH_PROFILE=1  also profile each cell once per target with perf (brought along by the
@@ -27,7 +29,7 @@ set -u
 : "${BENCH_DEVICES:=brd nullb-mem nullb}"
 : "${BENCH_CIPHERS:=aes256 aes512 null}"
 : "${BENCH_SECTORS:=512 4096}"
-: "${BENCH_FLAGS:=default nowq samecpu sfcc}"
+: "${BENCH_FLAGS:=default nowq samecpu sfcc mdulib}"
 : "${BENCH_WORKLOADS:=rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8}"
 : "${BENCH_REPS:=3}"
 : "${BENCH_RUNTIME:=2}"
@@ -143,6 +145,7 @@ table() {
         nowq) f="no_read_workqueue no_write_workqueue" ;;
         samecpu) f=same_cpu_crypt ;;
         sfcc) f=submit_from_crypt_cpus ;;
+        mdulib) f= ;;
         *) die "unknown flag set $5" ;;
     esac
     [ "$4" = 512 ] || f="$f sector_size:$4"
@@ -182,6 +185,11 @@ for d in $BENCH_DEVICES; do
     for c in $BENCH_CIPHERS; do
         for ss in $BENCH_SECTORS; do
             for fl in $BENCH_FLAGS; do
+                mdu=auto
+                if [ "$fl" = mdulib ]; then
+                    case $c in aes*) mdu=lib ;; *) continue ;; esac
+                fi
+                echo $mdu >/sys/module/dm_crypt_rs/parameters/multi_data_unit || die "multi_data_unit=$mdu"
                 dmsetup create bc --table "$(table crypt "$p" $c $ss $fl)" || die "C target refused $c $ss $fl"
                 dmsetup create brs --table "$(table crypt_rs "$p" $c $ss $fl)" || die "dm-crypt-rs refused $c $ss $fl"
                 for wl in $BENCH_WORKLOADS; do
