@@ -66,15 +66,17 @@ count_tap() {
 
 if [ $GUEST -eq 1 ] && { [ $# -eq 0 ] || [ ${#main_tests[@]} -gt 0 ]; }; then
     step "guest tests ($FLAVOUR kernel)"
-    envs=()
+    envs=() suite_timeout=${DMCRS_SUITE_TIMEOUT:-4800}
     # audit=1: the audit records of dm targets are part of what is compared (audit.sh).
     # The debug kernel (KASAN, lockdep) is many times slower under TCG: smaller volumes.
     [ "$FLAVOUR" = debug ] && envs=(--env DMCRS_EQ_MIB=2 --env DMCRS_EQ_TABLES=4
                                     --env DMCRS_FIO_MIB=8 --env DMCRS_LIVE_MIB=8
                                     --env DMCRS_FUZZ_TABLES=150 --env DMCRS_LIFECYCLE_DEVICES=20
-                                    --env DMCRS_FAULT_OPS=1000 --env DMCRS_TEST_TIMEOUT=1800)
+                                    --env DMCRS_FAULT_OPS=1000 --env DMCRS_FAILNTH_SHAPES=2
+                                    --env DMCRS_MDU_MIB=8 --env DMCRS_TEST_TIMEOUT=1800) &&
+        suite_timeout=${DMCRS_SUITE_TIMEOUT:-9000}
     DMCRS_CONSOLE_LOG=$LOGDIR/console-main.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" \
-        --append audit=1 --timeout "${DMCRS_SUITE_TIMEOUT:-4800}" \
+        --append audit=1 --timeout "$suite_timeout" \
         "$TOP/tests/guest/run.sh" "${main_tests[@]}" | tee "$LOGDIR/guest.tap" || true
     count_tap main "$LOGDIR/guest.tap"
 fi

@@ -64,7 +64,10 @@ impl AesXtsKey {
         tweak: &[u8; XTS_TWEAK_SIZE],
     ) -> Result {
         let (dst, src, len) = match data {
-            Buffers::InPlace(d) => (d.as_mut_ptr(), d.as_ptr(), d.len()),
+            Buffers::InPlace(d) => {
+                let p = d.as_mut_ptr();
+                (p, p.cast_const(), d.len())
+            }
             Buffers::Copy { src, dst } => {
                 if dst.len() < src.len() {
                     return Err(EINVAL);
