@@ -31,15 +31,26 @@ capi:xts(aes)-plain64 $K64 5 0 2 no_read_workqueue no_write_workqueue
 aes-xts-plain64 $K32 76 8 3 sector_size:2048 iv_large_sectors submit_from_crypt_cpus
 EOT
 
+# kmsg_mark: writes a unique line to the kernel log; since_mark: the log from that line on.
+# A marker rather than a line count: once the log buffer wraps (the audit records of
+# earlier tests fill it) the count of lines stays the same.
+marks=0
+kmsg_mark() {
+    marks=$((marks + 1))
+    _mark="dmcrs-multi-du-mark-$$-$marks"
+    echo "$_mark" >/dev/kmsg
+}
+since_mark() { dmesg | sed -n "/$_mark\$/,\$p"; }
+
 # rs_create NAME MODE TABLE: a dm-crypt-rs device loaded with multi_data_unit=MODE; checks
 # which path dmesg says it took.
 rs_create() {
     echo "$2" >$param || fail "multi_data_unit=$2"
-    _seen=$(dmesg | wc -l)
+    kmsg_mark
     dmsetup create "$1" --table "$3" || return 1
     _want="per-sector path (multi_data_unit=off)"
     [ "$2" = lib ] && _want="multi-data-unit path, AES-XTS library backend (multi_data_unit=lib"
-    dmesg | tail -n +$((_seen + 1)) | grep -qF "$_want" || {
+    since_mark | grep -qF "$_want" || {
         dmesg | tail -n 5 | sed 's/^/# /'
         fail "$1: dmesg does not say '$_want'"
     }
@@ -110,16 +121,33 @@ dmsetup remove mdk
 
 # Tables the library backend cannot take stay on the per-sector path, and say why.
 echo lib >$param
-seen=$(dmesg | wc -l)
+kmsg_mark
 dm_create mdx "0 8 crypt_rs aes-cbc-essiv:sha256 $K32 0 /dev/vda 0" || fail "essiv table"
-dmesg | tail -n +$((seen + 1)) | grep -qF "per-sector path (multi_data_unit=lib): IV mode other than plain or plain64" ||
+since_mark | grep -qF "per-sector path (multi_data_unit=lib): IV mode other than plain or plain64" ||
     fail "essiv table: no reason in dmesg"
 dmsetup remove mdx
-seen=$(dmesg | wc -l)
+kmsg_mark
 dm_create mdx "0 8 crypt_rs serpent-xts-plain64 $K64 0 /dev/vda 0" || fail "serpent table"
-dmesg | tail -n +$((seen + 1)) | grep -qF "per-sector path (multi_data_unit=lib): the AES-XTS library takes xts(aes) only" ||
+since_mark | grep -qF "per-sector path (multi_data_unit=lib): the AES-XTS library takes xts(aes) only" ||
     fail "serpent table: no reason in dmesg"
 dmsetup remove mdx
+
+# With the default, a device on the per-sector path is as quiet as the C target; one on the
+# library path (auto takes it on arm64 and powerpc only) says so.
+echo auto >$param
+kmsg_mark
+dm_create mdx "0 8 crypt_rs aes-xts-plain64 $K32 0 /dev/vda 0" || fail "auto table"
+case $(uname -m) in
+aarch64 | ppc64*) want="multi-data-unit path, AES-XTS library backend (multi_data_unit=auto" ;;
+*) want= ;;
+esac
+got=$(since_mark | grep -F "dm_crypt_rs: $(dmsetup info -c --noheadings -o major,minor mdx):")
+dmsetup remove mdx
+if [ -n "$want" ]; then
+    echo "$got" | grep -qF "$want" || fail "auto on $(uname -m): the log does not say '$want'"
+else
+    [ -z "$got" ] || fail "auto on $(uname -m) logs a per-sector device: $got"
+fi
 
 log "$n tables, $bad failures"
 [ $bad -eq 0 ] || fail "$bad of $n tables failed"
