@@ -249,13 +249,8 @@ impl CryptConfig {
     }
 }
 
-/// Says which path a new device's I/O takes, and why the other was not taken: whenever the
-/// multi-data-unit path is taken or `multi_data_unit` was set. With the default `auto` on the
-/// per-sector path a new device logs nothing, like the C target.
+/// Says which path a new device's I/O takes, and why the other was not taken.
 fn multi_du_log(target: &Target, (mode, path): (Mode, Choice)) {
-    if mode == Mode::Auto && matches!(path, Choice::PerSector(_)) {
-        return;
-    }
     let dev = target.device_name().to_str().unwrap_or("?");
     match path {
         Choice::MultiDataUnit(Backend::Lib) => pr_info!(
