@@ -83,11 +83,12 @@ fi
 
 if [ $GUEST -eq 1 ] && [ ${#lowmem_tests[@]} -gt 0 ]; then
     step "guest tests with little memory ($FLAVOUR kernel, 160 MiB, minimal image)"
-    mem=160
-    # KASAN's shadow memory and the debug structures need more room.
-    [ "$FLAVOUR" = debug ] && mem=320
+    mem=160 envs=() boot_timeout=1800
+    # KASAN's shadow memory and the debug structures need more room, and the four rounds
+    # of swapping take about 800 s on the debug kernel.
+    [ "$FLAVOUR" = debug ] && mem=320 envs=(--env DMCRS_TEST_TIMEOUT=2400) boot_timeout=3000
     DMCRS_CONSOLE_LOG=$LOGDIR/console-lowmem.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" --minimal \
-        --mem $mem --disk-size 1024 --timeout 1800 \
+        --mem $mem --disk-size 1024 --timeout $boot_timeout "${envs[@]}" \
         "$TOP/tests/guest/run.sh" "${lowmem_tests[@]}" | tee "$LOGDIR/guest-lowmem.tap" || true
     count_tap lowmem "$LOGDIR/guest-lowmem.tap"
 fi

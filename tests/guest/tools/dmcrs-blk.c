@@ -108,13 +108,19 @@ static long num(const char *s)
 
 static long writes, write_errors, reads, read_errors, corrupt;
 
+/*
+ * Marks the task for fault injection or clears the mark. The file stays open between the
+ * two: opening it allocates, and once the task is marked that allocation may be failed.
+ * The write itself allocates nothing.
+ */
 static void make_it_fail(const char *on)
 {
-	int fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	static int fd = -1;
 
-	if (fd < 0 || write(fd, on, 1) != 1)
+	if (fd < 0)
+		fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	if (fd < 0 || pwrite(fd, on, 1, 0) != 1)
 		die("make-it-fail");
-	close(fd);
 }
 
 static int write_block(int fd, uint8_t *buf, long bs, uint32_t block, uint32_t gen)
