@@ -68,6 +68,9 @@ if [ $GUEST -eq 1 ] && { [ $# -eq 0 ] || [ ${#main_tests[@]} -gt 0 ]; }; then
     step "guest tests ($FLAVOUR kernel)"
     envs=() suite_timeout=${DMCRS_SUITE_TIMEOUT:-4800}
     # audit=1: the audit records of dm targets are part of what is compared (audit.sh).
+    # They are many (every device created or removed); log_buf_len keeps the whole suite's
+    # kernel log for zz_kernel_health.sh, and a larger audit backlog spares most of the
+    # "hold queue overflow" lines that kauditd prints without an audit daemon.
     # The debug kernel (KASAN, lockdep) is many times slower under TCG: smaller volumes.
     [ "$FLAVOUR" = debug ] && envs=(--env DMCRS_EQ_MIB=2 --env DMCRS_EQ_TABLES=4
                                     --env DMCRS_FIO_MIB=8 --env DMCRS_LIVE_MIB=8
@@ -76,7 +79,7 @@ if [ $GUEST -eq 1 ] && { [ $# -eq 0 ] || [ ${#main_tests[@]} -gt 0 ]; }; then
                                     --env DMCRS_MDU_MIB=8 --env DMCRS_TEST_TIMEOUT=1800) &&
         suite_timeout=${DMCRS_SUITE_TIMEOUT:-9000}
     DMCRS_CONSOLE_LOG=$LOGDIR/console-main.log "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${envs[@]}" \
-        --append audit=1 --timeout "$suite_timeout" \
+        --append "audit=1 audit_backlog_limit=8192 log_buf_len=64M" --timeout "$suite_timeout" \
         "$TOP/tests/guest/run.sh" "${main_tests[@]}" | tee "$LOGDIR/guest.tap" || true
     count_tap main "$LOGDIR/guest.tap"
 fi
