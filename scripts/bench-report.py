@@ -47,6 +47,8 @@ def parse(path):
             runs[(dev, ciph, ss, flags, wl, target)].append(run_figures(f[8:]))
         elif kind == "dmesg":
             notes.append(" ".join(f[1:]))
+        elif kind == "path":
+            info.setdefault("paths", []).append(" ".join(f[1:]))
     return info, cipher, raw, runs, notes
 
 
@@ -98,8 +100,9 @@ def main():
     )
 
     md = ["# dm-crypt-rs vs the C dm-crypt", ""]
-    md.append("- kernel %s, CPU %s, %s vCPUs, accelerator %s, module %s%s"
-              % (info.get("kernel", "?"), info.get("cpu", "?"), info.get("vcpus", "?"), accel,
+    md.append("- kernel %s (%s flavour), CPU %s, %s vCPUs, accelerator %s, module %s%s"
+              % (info.get("kernel", "?"), info.get("flavour", "base"), info.get("cpu", "?"),
+                 info.get("vcpus", "?"), accel,
                  info.get("module", "?"), ", quick matrix" if info.get("quick") == "1" else ""))
     md.append("- xts(aes) driver in the guest: %s" % info.get("aes_driver", "?"))
     md.append("- Both targets in the same boot on the same backing devices; per cell a warm-up of "
@@ -128,6 +131,9 @@ def main():
         md.append("| %s | %s | %s | %s | %s | %.1f (%.1f-%.1f) | %.1f (%.1f-%.1f) | %.3f%s | %.3f | %s | %s |"
                   % (dev, ciph, ss, flags, WORKLOADS.get(wl, wl), *r["c"], *r["rs"], r["ratio"], mark,
                      r["cpu_ratio"], bound, pct))
+    if info.get("paths"):
+        md += ["", "## The path dm-crypt-rs took per cell (device, cipher, sector size, flags: its log line)", ""]
+        md += ["    " + p for p in info["paths"]]
     if notes:
         md += ["", "## Kernel log lines seen", ""] + ["    " + n for n in notes]
     (out / "results.md").write_text("\n".join(md) + "\n")

@@ -10,7 +10,9 @@
 # BENCH_REPS, BENCH_RUNTIME, BENCH_WARMUP narrows or widens it (see the guest script).
 # BENCH_OUT names the results folder. BENCH_PROFILE=1 brings the host's perf (Debian's
 # linux-perf) into the guest and adds each cell's hottest kernel symbols, per target, to
-# profile.txt: narrow the matrix when using it.
+# profile.txt: narrow the matrix when using it. BENCH_KERNEL=dataunit runs on the dataunit
+# test kernel (the crypto API data-unit patch), where the mduapi flag set measures the
+# multi-data-unit path's crypto API backend; its quick matrix adds mduapi.
 
 source "$(dirname "$0")/common.sh"
 
@@ -19,6 +21,10 @@ vars=(BENCH_DEVICES BENCH_CIPHERS BENCH_SECTORS BENCH_FLAGS BENCH_WORKLOADS BENC
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     : "${BENCH_DEVICES:=brd}"
     : "${BENCH_CIPHERS:=aes256 null}"
+    if [ "${BENCH_KERNEL:-base}" = dataunit ]; then
+        : "${BENCH_FLAGS:=default mdulib mduapi}"
+        : "${BENCH_SECTORS:=512 4096}"
+    fi
     : "${BENCH_FLAGS:=default nowq mdulib}"
     : "${BENCH_WORKLOADS:=rr4k1 rw4k1 sw1m8}"
     : "${BENCH_RUNTIME:=1}"
@@ -51,16 +57,18 @@ fi
 for v in "${vars[@]}"; do
     [ -z "${!v:-}" ] || envs+=(--env "$v=${!v}")
 done
-KOUT=$("$TOP/scripts/build-kernel.sh" base)
+FLAVOUR=${BENCH_KERNEL:-base}
+KOUT=$("$TOP/scripts/build-kernel.sh" "$FLAVOUR")
 accel=$("$TOP/scripts/accel-probe.sh" "$KOUT")
 step "benchmarking in the guest ($accel); raw figures in $out/raw.txt"
 rc=0
-"$TOP/scripts/vm" --no-load --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
+"$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
     "$TOP/tests/bench/guest-bench.sh" | tee "$out/raw.txt" | grep -v '^@@[BP] ' || rc=${PIPESTATUS[0]}
 [ $rc -eq 0 ] || die "the guest benchmark failed (status $rc); partial figures in $out/raw.txt"
 {
     echo "@@B info accel $accel"
     echo "@@B info quick ${BENCH_QUICK:-0}"
+    echo "@@B info flavour $FLAVOUR"
     echo "@@B info module $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
 } >>"$out/raw.txt"
 PYTHONPATH=$pylib python3 "$TOP/scripts/bench-report.py" "$out"

@@ -4,7 +4,11 @@
 # Builds the test kernel (tinyconfig + scripts/kconfig/<flavour fragments>) out of tree, in a
 # cache folder keyed by every input, and prints that folder (the KDIR for the module build).
 #
-#   scripts/build-kernel.sh [base|debug] [--dir]     (--dir: only print the folder)
+#   scripts/build-kernel.sh [base|debug|dataunit] [--dir]     (--dir: only print the folder)
+#
+# dataunit is the base kernel with scripts/kernel-patches/*.patch applied (the proposed crypto
+# API data-unit support, which the multi-data-unit path's crypto API backend needs), built
+# from a patched copy of the source.
 #
 # The result holds bzImage, the Rust metadata the module build needs and, under modroot/, the
 # in-tree modules the guest loads (dm-crypt.ko, the C oracle, and the other dm targets).
@@ -13,6 +17,7 @@ source "$(dirname "$0")/common.sh"
 load_toolchain
 
 FLAVOUR=${1:-base}
+PATCHES=()
 # Extra make arguments per flavour; the module build reads them back from $KOUT/make-args.
 case $FLAVOUR in
     base)
@@ -23,7 +28,11 @@ case $FLAVOUR in
         FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/debug.config")
         MAKE_ARGS=(LLVM=-19)
         "$TOP/scripts/provision.sh" --packages clang-19 lld-19 llvm-19 >&2 ;;
-    *) die "unknown kernel flavour '$FLAVOUR' (base or debug)" ;;
+    dataunit)
+        FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/dataunit.config")
+        MAKE_ARGS=()
+        PATCHES=("$TOP"/scripts/kernel-patches/*.patch) ;;
+    *) die "unknown kernel flavour '$FLAVOUR' (base, debug or dataunit)" ;;
 esac
 
 JOBS=${JOBS:-$(($(nproc) + 1))}
@@ -32,12 +41,33 @@ KEY=$( {
     cat "${FRAGMENTS[@]}"
     rustc --version; "$BINDGEN" --version; gcc --version | head -n1
     echo "$LIBCLANG_PATH" "${MAKE_ARGS[@]}"
+    [ ${#PATCHES[@]} -eq 0 ] || cat "${PATCHES[@]}"
 } | sha256sum | cut -c1-16)
 KOUT=$DMCRYPT_CACHE/kbuild/$FLAVOUR-$KEY
 if [ "${2:-}" = --dir ]; then
     echo "$KOUT"
     exit 0
 fi
+
+# A patched flavour builds from its own copy of the source: hard links, except for the files
+# the patches touch (patch replaces those, so the shared tree stays as it was).
+patched_source() {
+    local dst=$DMCRYPT_CACHE/src/$(basename "$KSRC")-$FLAVOUR-$KEY
+    if [ ! -f "$dst/.patched" ]; then
+        rm -rf "$dst"
+        cp -al "$KSRC" "$dst"
+        local p f
+        for p in "${PATCHES[@]}"; do
+            for f in $(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p"); do
+                cp --remove-destination "$KSRC/$f" "$dst/$f"
+            done
+            patch -d "$dst" -p1 --quiet --no-backup-if-mismatch <"$p" >&2 ||
+                die "$p does not apply to $KSRC"
+        done
+        touch "$dst/.patched"
+    fi
+    echo "$dst"
+}
 
 kmake() {
     make -C "$KSRC" O="$KOUT" ARCH=x86_64 BINDGEN="$BINDGEN" RUSTC=rustc "${MAKE_ARGS[@]}" -j"$JOBS" "$@"
@@ -50,6 +80,7 @@ fi
 
 cache_lock "kbuild-$FLAVOUR-$KEY"
 if [ ! -f "$KOUT/.built" ]; then
+    [ ${#PATCHES[@]} -eq 0 ] || KSRC=$(patched_source)
     mkdir -p "$KOUT"
     : >"$KOUT/make-args"
     [ ${#MAKE_ARGS[@]} -eq 0 ] || printf '%s\n' "${MAKE_ARGS[@]}" >"$KOUT/make-args"

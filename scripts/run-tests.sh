@@ -6,6 +6,9 @@
 # "N passed, N failed, N skipped" and exits non-zero on any failure.
 #
 #   scripts/run-tests.sh [--host-only | --guest-only] [--flavour base|debug] [TEST ...]
+#
+# TEST names a test of tests/guest (main boot), lowmem/NAME (the low-memory boot) or
+# dataunit/NAME (a test of tests/guest run on the dataunit kernel).
 
 source "$(dirname "$0")/common.sh"
 
@@ -37,13 +40,21 @@ if [ $HOST -eq 1 ]; then
 fi
 
 # The tests in tests/guest/lowmem/ run in a second boot: a guest with 160 MiB and the
-# minimal image. Named tests go to the boot they belong to.
-main_tests=() lowmem_tests=()
+# minimal image. A third boot, of the dataunit kernel (the base kernel with the proposed
+# crypto API data-unit support of scripts/kernel-patches), runs the test of the
+# multi-data-unit path's crypto API backend, which needs that API. Named tests go to the
+# boot they belong to.
+main_tests=() lowmem_tests=() dataunit_tests=()
 for t in "$@"; do
-    case $t in lowmem/*) lowmem_tests+=("$t") ;; *) main_tests+=("$t") ;; esac
+    case $t in
+        lowmem/*) lowmem_tests+=("$t") ;;
+        dataunit/*) dataunit_tests+=("${t#dataunit/}") ;;
+        *) main_tests+=("$t") ;;
+    esac
 done
 if [ $# -eq 0 ]; then
     for t in "$TOP"/tests/guest/lowmem/*.sh; do lowmem_tests+=("lowmem/$(basename "$t")"); done
+    [ "$FLAVOUR" != base ] || dataunit_tests=(multi_du_api zz_kernel_health)
 fi
 
 # count_tap NAME TAPFILE: adds a boot's TAP results to the totals.
@@ -94,6 +105,14 @@ if [ $GUEST -eq 1 ] && [ ${#lowmem_tests[@]} -gt 0 ]; then
         --mem $mem --disk-size 1024 --timeout $boot_timeout "${envs[@]}" \
         "$TOP/tests/guest/run.sh" "${lowmem_tests[@]}" | tee "$LOGDIR/guest-lowmem.tap" || true
     count_tap lowmem "$LOGDIR/guest-lowmem.tap"
+fi
+
+if [ $GUEST -eq 1 ] && [ ${#dataunit_tests[@]} -gt 0 ]; then
+    step "guest tests on the dataunit kernel (crypto API data units: ${dataunit_tests[*]})"
+    DMCRS_CONSOLE_LOG=$LOGDIR/console-dataunit.log "$TOP/scripts/vm" --no-load --flavour dataunit \
+        --append "log_buf_len=16M" --timeout 2400 \
+        "$TOP/tests/guest/run.sh" "${dataunit_tests[@]}" | tee "$LOGDIR/guest-dataunit.tap" || true
+    count_tap dataunit "$LOGDIR/guest-dataunit.tap"
 fi
 
 echo "logs: $LOGDIR"

@@ -187,11 +187,35 @@ impl BvecIter {
         })
     }
 
+    /// The multi-page segment at the current position (`mp_bvec_iter_bvec`, what
+    /// `__bio_for_each_bvec` visits: a large folio stays one piece), or `None` at the end.
+    pub(crate) fn bvec(&self, bio: &Bio) -> Option<Bvec> {
+        if self.0.bi_size == 0 {
+            return None;
+        }
+        // SAFETY: `bio` is valid and this iterator is within its data (`bi_size > 0`).
+        let bv = unsafe { bindings::bio_iter_mp_bvec(bio.as_raw(), self.0) };
+        Some(Bvec {
+            page: bv.bv_page,
+            offset: bv.bv_offset,
+            len: bv.bv_len,
+        })
+    }
+
     /// Advances by `bytes` (`bio_advance_iter`).
     pub(crate) fn advance(&mut self, bio: &Bio, bytes: u32) {
         // SAFETY: `bio` is valid and `self` is a position in it.
         unsafe { bindings::bio_advance_iter(bio.as_raw(), &mut self.0, bytes) };
     }
+}
+
+/// `len` bytes from `offset` in the physically contiguous pages that start at `page`: a
+/// piece of a bio's data that may span pages (`offset` may exceed a page, as in a bvec).
+#[derive(Clone, Copy)]
+pub(crate) struct Bvec {
+    pub(crate) page: *mut bindings::page,
+    pub(crate) offset: u32,
+    pub(crate) len: u32,
 }
 
 /// `len` bytes at `offset` in `page`: a piece of a bio's data within one page.

@@ -37,6 +37,7 @@ pub(crate) use io::{
     RequestSlot,
     SectorData,
     SectorRequest,
+    UnitsRequest,
     BH_WORK,
     WORK, //
 };

@@ -38,3 +38,10 @@ pub(crate) fn multi_data_unit() -> u32 {
     // SAFETY: The helper only reads the parameter.
     unsafe { bindings::param_multi_data_unit() }
 }
+
+/// Counts one conversion that the multi-data-unit path handed to the per-sector path for lack
+/// of memory (read-only parameter `multi_data_unit_fallbacks`).
+pub(crate) fn multi_data_unit_fallback() {
+    // SAFETY: The helper only increments an atomic counter.
+    unsafe { bindings::multi_data_unit_fallback() }
+}

@@ -274,6 +274,47 @@ struct page *dmc_helper_sg_page(struct scatterlist *sg)
 	return sg_page(sg);
 }
 
+/* A scatterlist of @nents entries, end-marked (kfree() frees it); NULL without memory. */
+struct scatterlist *dmc_helper_sg_alloc(unsigned int nents, gfp_t gfp)
+{
+	struct scatterlist *sg = kmalloc_array(nents, sizeof(*sg), gfp);
+
+	if (sg)
+		sg_init_table(sg, nents);
+	return sg;
+}
+
+/*
+ * The crypto API's data-unit support: the proposed API (crypto_skcipher_set_data_unit_size
+ * and the algorithm flag), which Linux 7.3 lacks and scripts/kernel-patches adds to the
+ * "dataunit" test kernel. Detected here, at build time; without it no algorithm advertises
+ * the flag, and setting a data-unit size fails.
+ */
+u32 dmc_helper_skcipher_multi_data_unit_flag(void)
+{
+#ifdef CRYPTO_ALG_SKCIPHER_MULTI_DATA_UNIT
+	return CRYPTO_ALG_SKCIPHER_MULTI_DATA_UNIT;
+#else
+	return 0;
+#endif
+}
+
+bool dmc_helper_skcipher_has_multi_data_unit(struct crypto_skcipher *tfm)
+{
+	u32 flag = dmc_helper_skcipher_multi_data_unit_flag();
+
+	return flag && (crypto_skcipher_alg_common(tfm)->base.cra_flags & flag);
+}
+
+int dmc_helper_skcipher_set_data_unit_size(struct crypto_skcipher *tfm, unsigned int size)
+{
+#ifdef CRYPTO_ALG_SKCIPHER_MULTI_DATA_UNIT
+	return crypto_skcipher_set_data_unit_size(tfm, size);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
 /* Bios. */
 
 void dmc_helper_bio_set_dev(struct bio *bio, struct block_device *bdev)
@@ -284,6 +325,12 @@ void dmc_helper_bio_set_dev(struct bio *bio, struct block_device *bdev)
 struct bio_vec dmc_helper_bio_iter_iovec(struct bio *bio, struct bvec_iter iter)
 {
 	return bio_iter_iovec(bio, iter);
+}
+
+/* The multi-page bvec at @iter (what __bio_for_each_bvec visits): a large folio stays whole. */
+struct bio_vec dmc_helper_bio_iter_mp_bvec(struct bio *bio, struct bvec_iter iter)
+{
+	return mp_bvec_iter_bvec(bio->bi_io_vec, iter);
 }
 
 void dmc_helper_bio_advance_iter(struct bio *bio, struct bvec_iter *iter, unsigned int bytes)
@@ -392,6 +439,29 @@ MODULE_PARM_DESC(multi_data_unit,
 unsigned int dmc_helper_param_multi_data_unit(void)
 {
 	return READ_ONCE(multi_data_unit);
+}
+
+/*
+ * How many conversions the multi-data-unit path's crypto API backend handed to the per-sector
+ * path because its scatterlists could not be allocated (read-only; the tests read it).
+ */
+static atomic_long_t multi_data_unit_fallbacks;
+
+static int multi_data_unit_fallbacks_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&multi_data_unit_fallbacks));
+}
+
+static const struct kernel_param_ops multi_data_unit_fallbacks_ops = {
+	.get = multi_data_unit_fallbacks_get,
+};
+module_param_cb(multi_data_unit_fallbacks, &multi_data_unit_fallbacks_ops, NULL, 0444);
+MODULE_PARM_DESC(multi_data_unit_fallbacks,
+		 "Conversions the multi-data-unit path left to the per-sector path for lack of memory");
+
+void dmc_helper_multi_data_unit_fallback(void)
+{
+	atomic_long_inc(&multi_data_unit_fallbacks);
 }
 
 unsigned int dmc_helper_param_max_read_size(void)

@@ -17,6 +17,7 @@ use super::{
     key::CryptKey,
     multi_du::{
         self,
+        ApiSupport,
         Backend,
         Choice, //
     },
@@ -200,11 +201,42 @@ pub(super) fn keying<'a>(
 /// `lib/crypto/powerpc`). Elsewhere, x86 included, it goes block by block.
 const XTS_LIB_FASTER: bool = cfg!(any(target_arch = "aarch64", target_arch = "powerpc64"));
 
+/// What the crypto API offers the table's one transform, for the multi-data-unit path's
+/// crypto API backend. For `multi_data_unit=api`, a transform of an implementation that takes
+/// data units replaces one that does not, if there is such an implementation.
+fn api_support(name: &CStr, ciphers: &mut Ciphers, mode: multi_du::Mode) -> ApiSupport {
+    let Ciphers::Skcipher(tfms) = ciphers else {
+        return ApiSupport::NoDriver;
+    };
+    let Some(first) = tfms.first_mut() else {
+        return ApiSupport::NoDriver;
+    };
+    if !Tfm::kernel_has_data_units() {
+        return ApiSupport::Missing;
+    }
+    if first.has_multi_data_unit() {
+        return ApiSupport::Default;
+    }
+    if mode != multi_du::Mode::Api {
+        // `auto` takes only the default implementation: no other is looked for.
+        return ApiSupport::NoDriver;
+    }
+    match Tfm::new_multi_data_unit(name, CRYPTO_ALG_ALLOCATES_MEMORY) {
+        Ok(tfm) => {
+            *first = tfm;
+            ApiSupport::Other
+        }
+        Err(_) => ApiSupport::NoDriver,
+    }
+}
+
 /// The multi-data-unit path for a table (module parameter `multi_data_unit`), and the
-/// library key if it takes the library backend.
+/// library key if it takes the library backend. With the crypto API backend the transform is
+/// one that takes data units, set to the sector size.
 fn choose_path(
     spec_api: &[u8],
-    ciphers: &Ciphers,
+    name: &CStr,
+    ciphers: &mut Ciphers,
     iv: &IvChoice,
     features: &FeatureArgs,
     key_size: usize,
@@ -220,14 +252,29 @@ fn choose_path(
         iv,
         integrity: features.integrity.is_some(),
         key_size: iv::subkey_size(key_size as u32, iv.layout, ciphers.count()) as usize,
+        sector_size: features.sector_size,
+        iv_large_sectors: features.iv_large_sectors,
     };
-    let choice = multi_du::choose(mode, &table, XTS_LIB_FASTER);
+    let api = if multi_du::wants_api(mode, &table) {
+        api_support(name, ciphers, mode)
+    } else {
+        ApiSupport::NoDriver
+    };
+    let mut choice = multi_du::choose(mode, &table, XTS_LIB_FASTER, api);
+    if choice == Choice::MultiDataUnit(Backend::Api) {
+        let set = ciphers.any_skcipher().map_or(Err(EINVAL), |tfm| {
+            tfm.set_data_unit_size(features.sector_size)
+        });
+        if set.is_err() {
+            choice = Choice::PerSector("the crypto API refuses the sector size as data unit");
+        }
+    }
     let lib = match choice {
         Choice::MultiDataUnit(Backend::Lib) => Some(
             AesXtsKey::new()
                 .map_err(|e| CtrError::new(c"Cannot allocate encryption context", e))?,
         ),
-        Choice::PerSector(_) => None,
+        Choice::MultiDataUnit(Backend::Api) | Choice::PerSector(_) => None,
     };
     Ok(((mode, choice), lib))
 }
@@ -326,7 +373,15 @@ pub(super) fn ctr_cipher(
         pr_warn!("Selected cipher does not support IVs\n");
     }
 
-    let (path, xts_lib) = choose_path(spec.api.as_bytes(), &ciphers, &iv, features, key_size)?;
+    let mut ciphers = ciphers;
+    let (path, xts_lib) = choose_path(
+        spec.api.as_bytes(),
+        name,
+        &mut ciphers,
+        &iv,
+        features,
+        key_size,
+    )?;
 
     // `crypt_set_key`: decode, set on every transform, then wipe the argument.
     let keying = keying(

@@ -33,7 +33,8 @@ use crate::{
     bio::BioSet,
     crypto::{
         aes_xts::AesXtsKey,
-        request::RequestPool, //
+        request::RequestPool,
+        skcipher::Tfm, //
     },
     dm::{
         self,
@@ -107,6 +108,9 @@ pub(crate) struct CryptConfig {
     pub(super) ciphers: Ciphers,
     /// The multi-data-unit path's AES-XTS library key, if the table takes that backend.
     pub(super) xts_lib: Option<AesXtsKey>,
+    /// The multi-data-unit path's crypto API backend: the one transform takes the sectors of
+    /// a conversion as data units, in one request.
+    pub(super) units_api: bool,
     /// `key_mac_size` (the MAC key of an `authenc(...)` AEAD, or `integrity_key_size`).
     key_mac_size: u32,
     /// Whether the cipher may complete asynchronously; only a synchronous one is run inline
@@ -250,14 +254,31 @@ impl CryptConfig {
 }
 
 /// Says which path a new device's I/O takes, and why the other was not taken.
-fn multi_du_log(target: &Target, (mode, path): (Mode, Choice)) {
+fn multi_du_log(target: &Target, (mode, path): (Mode, Choice), ciphers: &Ciphers, ss: u32) {
     let dev = target.device_name().to_str().unwrap_or("?");
     match path {
-        Choice::MultiDataUnit(Backend::Lib) => pr_info!(
-            "{dev}: multi-data-unit path, AES-XTS library backend (multi_data_unit={}; no \
-             data-unit support in the crypto API of this kernel)\n",
+        Choice::MultiDataUnit(Backend::Api) => pr_info!(
+            "{dev}: multi-data-unit path, crypto API backend ({}, data units of {ss} bytes) \
+             (multi_data_unit={})\n",
+            ciphers
+                .any_skcipher()
+                .map_or("?", |t| t.driver_name().to_str().unwrap_or("?")),
             mode.name()
         ),
+        Choice::MultiDataUnit(Backend::Lib) => {
+            let why_not_api = if !Tfm::kernel_has_data_units() {
+                "no data-unit support in the crypto API of this kernel"
+            } else if mode == Mode::Lib {
+                "the crypto API backend was not asked for"
+            } else {
+                "the cipher's implementation in the crypto API takes no data units"
+            };
+            pr_info!(
+                "{dev}: multi-data-unit path, AES-XTS library backend (multi_data_unit={}; \
+                 {why_not_api})\n",
+                mode.name()
+            )
+        }
         Choice::PerSector(why) => pr_info!(
             "{dev}: per-sector path (multi_data_unit={}): {why}\n",
             mode.name()
@@ -344,6 +365,7 @@ impl dm::Operations for CryptConfig {
                 async_cipher: cipher.ciphers.is_async(),
                 ciphers: cipher.ciphers,
                 xts_lib: cipher.xts_lib,
+                units_api: crypto_path.1 == Choice::MultiDataUnit(Backend::Api),
                 key_mac_size: cipher.key_mac_size,
                 iv: cipher.iv,
                 iv_gen: cipher.iv_gen,
@@ -381,7 +403,12 @@ impl dm::Operations for CryptConfig {
             .into_ref()
             .start(&name, high_priority)
             .map_err(spawn_err)?;
-        multi_du_log(target, crypto_path);
+        multi_du_log(
+            target,
+            crypto_path,
+            &this.ciphers,
+            this.features.sector_size,
+        );
         Ok(this)
     }
 

@@ -31,9 +31,11 @@ use crate::{
         Io,
         Place,
         RequestSlot,
-        SectorRequest, //
+        SectorRequest,
+        UnitsRequest, //
     },
     gfp::Gfp,
+    params,
 };
 use kernel::sync::{
     aref::ARef,
@@ -83,6 +85,17 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         lib.convert(&io, &slot, base_pos, out_pos, requests, cc_sector);
         drop(slot);
         return convert_done(io, false);
+    }
+
+    if cfg.units_api {
+        // The multi-data-unit path's crypto API backend: one request for all the sectors.
+        // Without memory for it, this conversion goes sector by sector below, at once: never
+        // a requeue that could come back here and fail again while swapping.
+        if let Some(finished) = units_api(&io, &mut slot, &base_pos, &out_pos, cc_sector, gfp) {
+            drop(slot);
+            return finish(io, finished, encrypt);
+        }
+        params::multi_data_unit_fallback();
     }
 
     if !slot.fill(gfp) {
@@ -151,13 +164,66 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         cc_sector += step;
     }
     drop(slot);
-    if data.pending.fetch_sub(finished, Full) == finished {
+    finish(io, finished, encrypt);
+}
+
+/// Gives back the loop's count and those of the `finished` requests (included in it): the
+/// last one finishes the unit.
+fn finish(io: ARef<Io<CryptIo>>, finished: u32, encrypt: bool) {
+    if io.data().pending.fetch_sub(finished, Full) == finished {
         convert_done(io, false);
     } else if encrypt && write_inline(&io) {
         // Zoned writes keep their order: wait for the last request (which signals instead
         // of handing the write on), then submit from here.
         io.wait_done();
         convert_done(io, false);
+    }
+}
+
+/// The multi-data-unit path's crypto API backend: the unit's sectors in one request, the
+/// transform counting the `plain64` IV up per sector. Returns the count [`finish`] takes
+/// (the loop's and the request's if it finished), or `None`, with nothing submitted, if the
+/// request or its scatterlists could not be had.
+fn units_api(
+    io: &ARef<Io<CryptIo>>,
+    slot: &mut RequestSlot<'_, CryptIo>,
+    base_pos: &Option<BvecIter>,
+    out_pos: &Option<BvecIter>,
+    cc_sector: u64,
+    gfp: Gfp,
+) -> Option<u32> {
+    let cfg = io.config();
+    let data = io.data();
+    let Ciphers::Skcipher(tfms) = &cfg.ciphers else {
+        return None;
+    };
+    let tfm = tfms.first()?;
+    let (src, dst) = places(base_pos, out_pos)?;
+    let mut iv_sector = cc_sector;
+    if cfg.features.iv_large_sectors {
+        iv_sector >>= cfg.features.sector_shift();
+    }
+    let mut iv = [0u8; 16];
+    iv::generate(IvMode::Plain64, iv_sector, &mut iv);
+    let request = UnitsRequest {
+        tfm,
+        src,
+        dst,
+        len: data.iter.size(),
+        encrypt: data.phase() == Phase::WriteEncrypt,
+        iv,
+        sector: iv_sector,
+    };
+    // Counted up front, as in the per-sector loop: the loop's and the request's.
+    data.pending.store(2, Relaxed);
+    match slot.crypt_units(gfp, &request)? {
+        Crypted::Pending => Some(1),
+        Crypted::Done(result) => {
+            if let Err(e) = result {
+                request_failed(io, e, aad_sector(cfg, iv_sector));
+            }
+            Some(2)
+        }
     }
 }
 

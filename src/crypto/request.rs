@@ -15,6 +15,7 @@
 
 use super::{
     aead::AeadTfm,
+    sg_table::SgTables,
     skcipher::Tfm, //
 };
 use crate::{
@@ -100,6 +101,8 @@ struct Header<C> {
     sg_out: Opaque<bindings::scatterlist>,
     /// The data destination of the last operation (for post-processing on completion).
     dst: SgEntry,
+    /// The scatterlists of a multi-data-unit request in flight ([`RequestBox::skcipher_units`]).
+    tables: Option<SgTables>,
     /// The pool the element belongs to, to rebuild the box in the completion callback.
     pool: NonNull<Mempool>,
     /// The transform the C request is set up for (tfm, callback, scatterlist tables); null
@@ -177,6 +180,7 @@ impl<C: RequestContext> RequestPool<C> {
                 offset: 0,
                 len: 0,
             },
+            tables: None,
             pool: NonNull::from(&self.pool),
             prepared: core::ptr::null_mut(),
             req_offset: self.req_offset,
@@ -234,6 +238,8 @@ pub(crate) enum Submitted<C: RequestContext> {
 /// The operation [`RequestBox::submit`] runs.
 enum Op<'a> {
     Skcipher(&'a Tfm),
+    /// On the scatterlists in `Header::tables`.
+    SkcipherUnits(&'a Tfm),
     Aead {
         tfm: &'a AeadTfm,
         aad_len: u32,
@@ -295,6 +301,38 @@ impl<C: RequestContext> RequestBox<C> {
         unsafe { self.submit(Op::Skcipher(tfm), src, dst, encrypt) }
     }
 
+    /// Encrypts (or decrypts) `len` bytes from `tables.src` to `tables.dst` (in place without
+    /// one) with `tfm`, a transform set to data units ([`Tfm::set_data_unit_size`]); the IV
+    /// buffer holds the first data unit's IV. The request keeps the tables until it is done.
+    ///
+    /// # Safety
+    ///
+    /// The pages the tables describe must stay valid, and not otherwise accessed, until the
+    /// request completes.
+    pub(crate) unsafe fn skcipher_units(
+        mut self,
+        tfm: &Tfm,
+        tables: SgTables,
+        len: u32,
+        encrypt: bool,
+    ) -> Submitted<C> {
+        self.el.tables = Some(tables);
+        let none = SgEntry {
+            page: core::ptr::null_mut(),
+            offset: 0,
+            len,
+        };
+        // SAFETY: Forwarded from the caller; `submit` takes the scatterlists from the header.
+        match unsafe { self.submit(Op::SkcipherUnits(tfm), none, none, encrypt) } {
+            Submitted::Done(mut req, result) => {
+                // Finished: the tables go now, not when the request is next used.
+                req.el.tables = None;
+                Submitted::Done(req, result)
+            }
+            pending => pending,
+        }
+    }
+
     /// An AEAD request with `tfm`: the first `aad_len` bytes of the associated data buffer
     /// are authenticated, `src.len` bytes from `src` are encrypted to `dst` and the tag is
     /// written to `tag` (encryption), or the data and tag are checked and decrypted.
@@ -338,10 +376,10 @@ impl<C: RequestContext> RequestBox<C> {
                 .cast::<c_void>();
             let iv = core::ptr::addr_of_mut!((*hdr).iv.0).cast::<c_void>();
             match op {
-                Op::Skcipher(tfm) => {
+                Op::Skcipher(tfm) | Op::SkcipherUnits(tfm) => {
                     let req = req.cast::<bindings::skcipher_request>();
-                    let sg_in = (*hdr).sg_in.get();
-                    let sg_out = (*hdr).sg_out.get();
+                    let mut sg_in = (*hdr).sg_in.get();
+                    let mut sg_out = (*hdr).sg_out.get();
                     if (*hdr).prepared != tfm.raw().cast() {
                         // `sg_set_page` below keeps the end marks `sg_init_table` sets.
                         bindings::sg_init_table(sg_in, 1);
@@ -355,8 +393,17 @@ impl<C: RequestContext> RequestBox<C> {
                         );
                         (*hdr).prepared = tfm.raw().cast();
                     }
-                    bindings::sg_set_page(sg_in, src.page, src.len, src.offset);
-                    bindings::sg_set_page(sg_out, dst.page, dst.len, dst.offset);
+                    // `skcipher_units`, the only maker of `SkcipherUnits`, set the tables.
+                    match &(*hdr).tables {
+                        Some(t) if matches!(op, Op::SkcipherUnits(_)) => {
+                            sg_in = t.src.raw();
+                            sg_out = t.dst.as_ref().map_or(sg_in, |d| d.raw());
+                        }
+                        _ => {
+                            bindings::sg_set_page(sg_in, src.page, src.len, src.offset);
+                            bindings::sg_set_page(sg_out, dst.page, dst.len, dst.offset);
+                        }
+                    }
                     bindings::skcipher_request_set_crypt(req, sg_in, sg_out, src.len, iv);
                     if encrypt {
                         bindings::crypto_skcipher_encrypt(req)

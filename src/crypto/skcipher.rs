@@ -40,9 +40,32 @@ impl Tfm {
     /// Allocates the transform `name`, excluding implementations with `mask` flags set
     /// (dm-crypt passes `CRYPTO_ALG_ALLOCATES_MEMORY`).
     pub(crate) fn new(name: &CStr, mask: u32) -> Result<Self> {
+        Self::alloc(name, 0, mask)
+    }
+
+    /// Allocates the transform `name` among the implementations that take requests of several
+    /// data units ([`Tfm::set_data_unit_size`]), excluding those with `mask` flags set.
+    /// `EOPNOTSUPP` where the kernel has no data-unit support, `ENOENT` where no
+    /// implementation of `name` has it.
+    pub(crate) fn new_multi_data_unit(name: &CStr, mask: u32) -> Result<Self> {
+        let flag = multi_data_unit_flag();
+        if flag == 0 {
+            return Err(EOPNOTSUPP);
+        }
+        Self::alloc(name, flag, mask | flag)
+    }
+
+    /// Whether the kernel has the crypto API's data-unit support (the proposed
+    /// `crypto_skcipher_set_data_unit_size`, detected when the module was built).
+    pub(crate) fn kernel_has_data_units() -> bool {
+        multi_data_unit_flag() != 0
+    }
+
+    fn alloc(name: &CStr, type_: u32, mask: u32) -> Result<Self> {
         // SAFETY: `name` is a valid C string.
-        let tfm =
-            from_err_ptr(unsafe { bindings::crypto_alloc_skcipher(name.as_char_ptr(), 0, mask) })?;
+        let tfm = from_err_ptr(unsafe {
+            bindings::crypto_alloc_skcipher(name.as_char_ptr(), type_, mask)
+        })?;
         // INVARIANT: `from_err_ptr` passed a valid transform through.
         Ok(Self {
             // SAFETY: A successful allocation is never null.
@@ -60,6 +83,21 @@ impl Tfm {
         kernel::error::to_result(unsafe {
             bindings::crypto_skcipher_setkey(self.raw(), key.as_ptr(), key.len() as c_uint)
         })
+    }
+
+    /// Whether the implementation takes requests of several data units (the proposed
+    /// `CRYPTO_ALG_SKCIPHER_MULTI_DATA_UNIT`; never on a kernel without that API).
+    pub(crate) fn has_multi_data_unit(&self) -> bool {
+        // SAFETY: The transform is valid.
+        unsafe { bindings::skcipher_has_multi_data_unit(self.raw()) }
+    }
+
+    /// From now on each request is a sequence of `size`-byte data units, each with its own
+    /// IV: the request's IV plus the unit's index, a 128-bit little-endian counter
+    /// (`crypto_skcipher_set_data_unit_size`). Must not race with requests on this transform.
+    pub(crate) fn set_data_unit_size(&self, size: u32) -> Result {
+        // SAFETY: The transform is valid; the caller serialises against requests.
+        kernel::error::to_result(unsafe { bindings::skcipher_set_data_unit_size(self.raw(), size) })
     }
 
     /// The IV size in bytes.
@@ -162,6 +200,12 @@ impl Drop for Tfm {
         // SAFETY: By the type invariant the transform is valid and not yet freed.
         unsafe { bindings::crypto_free_skcipher(self.raw()) };
     }
+}
+
+/// `CRYPTO_ALG_SKCIPHER_MULTI_DATA_UNIT`, or 0 on a kernel without it.
+fn multi_data_unit_flag() -> u32 {
+    // SAFETY: The helper only returns a constant.
+    unsafe { bindings::skcipher_multi_data_unit_flag() }
 }
 
 /// A kmalloc'ed buffer, freed with `kfree_sensitive` (zeroed first).

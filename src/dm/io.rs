@@ -34,6 +34,10 @@ use crate::{
             SgEntry,
             Submitted, //
         },
+        sg_table::{
+            SgTable,
+            SgTables, //
+        },
         skcipher::Tfm,
         Buffers,
     },
@@ -156,6 +160,21 @@ pub(crate) struct SectorRequest<'a> {
     pub(crate) sector: u64,
     /// The sector's integrity metadata, if the device keeps any: the AEAD tag and a stored IV.
     pub(crate) metadata: Option<TagRange>,
+}
+
+/// A request over several sectors (the multi-data-unit path's crypto API backend): `tfm`
+/// takes the `len` bytes as data units of its data-unit size, the first with `iv`, each next
+/// one with the IV counted up by one.
+#[derive(Clone, Copy)]
+pub(crate) struct UnitsRequest<'a> {
+    pub(crate) tfm: &'a Tfm,
+    pub(crate) src: Place<'a>,
+    pub(crate) dst: Place<'a>,
+    pub(crate) len: u32,
+    pub(crate) encrypt: bool,
+    pub(crate) iv: [u8; 16],
+    /// Handed to [`IoOps::crypt_done`] (dm-crypt: the first IV sector).
+    pub(crate) sector: u64,
 }
 
 /// The source and destination bytes of a request about to be submitted, for
@@ -803,6 +822,90 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
 }
 
 impl<T: IoOps> RequestSlot<'_, T> {
+    /// The scatterlist of `len` bytes at `place`, one entry per multi-page bvec; `None` if
+    /// there is no memory for it (`gfp` with `__GFP_NORETRY | __GFP_NOWARN`: the caller has
+    /// another way), or the place holds fewer bytes.
+    fn sg_table(&self, place: Place<'_>, len: u32, gfp: Gfp) -> Option<SgTable> {
+        let (bio, start) = match place {
+            Place::Base(it) => (self.io.base_bio(), *it),
+            Place::Out(it) => (self.out_bio()?, *it),
+        };
+        let mut it = start;
+        it.truncate(len);
+        if it.size() != len {
+            return None;
+        }
+        let mut nents = 0;
+        while let Some(bv) = it.bvec(bio) {
+            nents += 1;
+            it.advance(bio, bv.len);
+        }
+        let mut table = SgTable::new(nents, gfp.with(Gfp::NORETRY).with(Gfp::NOWARN))?;
+        let mut it = start;
+        it.truncate(len);
+        let mut i = 0;
+        while let Some(bv) = it.bvec(bio) {
+            table.set(
+                i,
+                SgEntry {
+                    page: bv.page,
+                    offset: bv.offset,
+                    len: bv.len,
+                },
+            );
+            i += 1;
+            it.advance(bio, bv.len);
+        }
+        Some(table)
+    }
+
+    /// Runs the request `r` over several sectors in one go. `gfp` is for the request and its
+    /// scatterlists. Returns `None`, having submitted nothing, if either could not be had:
+    /// the caller converts sector by sector instead, whose requests have a reserve; otherwise
+    /// as [`RequestSlot::crypt`].
+    pub(crate) fn crypt_units(&mut self, gfp: Gfp, r: &UnitsRequest<'_>) -> Option<Crypted> {
+        if !self.fill(gfp) {
+            return None;
+        }
+        let in_place = match (r.src, r.dst) {
+            (Place::Base(a), Place::Base(b)) | (Place::Out(a), Place::Out(b)) => {
+                core::ptr::eq(a, b)
+            }
+            _ => false,
+        };
+        let src = self.sg_table(r.src, r.len, gfp)?;
+        let dst = if in_place {
+            None
+        } else {
+            Some(self.sg_table(r.dst, r.len, gfp)?)
+        };
+        let this = self.io;
+        let mut req = self.req.take()?;
+        // The pages stay valid while the request is in flight, as in `crypt`.
+        if self.spare == 0 {
+            this.inflight.add(1, Relaxed);
+            self.spare = 1;
+        }
+        req.iv_mut()[..16].copy_from_slice(&r.iv);
+        let ctx = req.ctx_mut();
+        ctx.sector = r.sector;
+        ctx.encrypt = r.encrypt;
+        let tables = SgTables { src, dst };
+        // SAFETY: The tables describe `len` bytes of the I/O's pages, valid until the request
+        // completes (see above), which nothing else accesses: each range is converted once.
+        match unsafe { req.skcipher_units(r.tfm, tables, r.len, r.encrypt) } {
+            Submitted::Done(req, result) => {
+                self.req = Some(req);
+                Some(Crypted::Done(result))
+            }
+            Submitted::InProgress | Submitted::Backlogged => {
+                // INVARIANT: The request holds one of the spare counts now.
+                self.spare -= 1;
+                Some(Crypted::Pending)
+            }
+        }
+    }
+
     /// Runs `f` on `len` bytes from `src` to `dst`, mapped for the CPU: a synchronous cipher
     /// that needs no request (the multi-data-unit path's library backend). `src == dst` (the
     /// same position) is in place. `EIO` if either range is not `len` bytes within one page.

@@ -9,9 +9,12 @@
 #   BENCH_DEVICES    brd nullb-mem nullb
 #   BENCH_CIPHERS    aes256 aes512 null
 #   BENCH_SECTORS    512 4096
-#   BENCH_FLAGS      default nowq samecpu sfcc mdulib
+#   BENCH_FLAGS      default nowq samecpu sfcc mdulib mduapi
 #                    (mdulib: default flags, dm-crypt-rs on the multi-data-unit path with the
-#                    AES-XTS library backend, multi_data_unit=lib; AES ciphers only)
+#                    AES-XTS library backend, multi_data_unit=lib; mduapi: the same with the
+#                    crypto API backend, multi_data_unit=api, iv_large_sectors on both targets
+#                    above 512-byte sectors, on a kernel with data-unit support only
+#                    (BENCH_KERNEL=dataunit); AES ciphers only)
 #   BENCH_WORKLOADS  rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8
 #   BENCH_REPS, BENCH_RUNTIME (seconds per run), BENCH_WARMUP (seconds)
 #   BENCH_PROFILE=1  also profile each cell once per target with perf (brought along by the
@@ -146,6 +149,7 @@ table() {
         samecpu) f=same_cpu_crypt ;;
         sfcc) f=submit_from_crypt_cpus ;;
         mdulib) f= ;;
+        mduapi) f= ; [ "$4" = 512 ] || f=iv_large_sectors ;;
         *) die "unknown flag set $5" ;;
     esac
     [ "$4" = 512 ] || f="$f sector_size:$4"
@@ -186,12 +190,21 @@ for d in $BENCH_DEVICES; do
         for ss in $BENCH_SECTORS; do
             for fl in $BENCH_FLAGS; do
                 mdu=auto
-                if [ "$fl" = mdulib ]; then
-                    case $c in aes*) mdu=lib ;; *) continue ;; esac
-                fi
+                case $fl in
+                    mdulib | mduapi) case $c in aes*) mdu=${fl#mdu} ;; *) continue ;; esac ;;
+                esac
                 echo $mdu >/sys/module/dm_crypt_rs/parameters/multi_data_unit || die "multi_data_unit=$mdu"
                 dmsetup create bc --table "$(table crypt "$p" $c $ss $fl)" || die "C target refused $c $ss $fl"
+                mark="bench-mark-$d-$c-$ss-$fl"
+                echo "$mark" >/dev/kmsg
                 dmsetup create brs --table "$(table crypt_rs "$p" $c $ss $fl)" || die "dm-crypt-rs refused $c $ss $fl"
+                path=$(dmesg | sed -n "/$mark\$/,\$p" | sed -n 's/.*dm_crypt_rs: [0-9:]*: //p' | tail -n 1)
+                echo "@@B path $d $c $ss $fl $path"
+                if [ $fl = mduapi ] && ! echo "$path" | grep -q 'crypto API backend'; then
+                    echo "@@B path $d $c $ss $fl skipped: no crypto API backend on this kernel (BENCH_KERNEL=dataunit has it)"
+                    dmsetup remove bc && dmsetup remove brs || die "cannot remove the bench devices"
+                    continue
+                fi
                 for wl in $BENCH_WORKLOADS; do
                     fio_run /dev/mapper/bc "$wl" "$BENCH_WARMUP" >/dev/null
                     fio_run /dev/mapper/brs "$wl" "$BENCH_WARMUP" >/dev/null

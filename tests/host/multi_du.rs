@@ -22,6 +22,8 @@ fn table<'a>(api: &'a str, iv: &'a IvChoice) -> Table<'a> {
         iv,
         integrity: false,
         key_size: 64,
+        sector_size: 512,
+        iv_large_sectors: false,
     }
 }
 
@@ -71,19 +73,19 @@ fn choice() {
     let plain64 = iv("plain64");
     let xts = table("xts(aes)", &plain64);
     let lib = Choice::MultiDataUnit(Backend::Lib);
-    assert_eq!(choose(Mode::Lib, &xts, false), lib);
-    assert_eq!(choose(Mode::Lib, &xts, true), lib);
-    assert_eq!(choose(Mode::Auto, &xts, true), lib);
+    assert_eq!(choose(Mode::Lib, &xts, false, ApiSupport::Missing), lib);
+    assert_eq!(choose(Mode::Lib, &xts, true, ApiSupport::Missing), lib);
+    assert_eq!(choose(Mode::Auto, &xts, true, ApiSupport::Missing), lib);
     assert!(matches!(
-        choose(Mode::Auto, &xts, false),
+        choose(Mode::Auto, &xts, false, ApiSupport::Missing),
         Choice::PerSector(_)
     ));
     assert!(matches!(
-        choose(Mode::Off, &xts, true),
+        choose(Mode::Off, &xts, true, ApiSupport::Missing),
         Choice::PerSector(_)
     ));
     assert!(matches!(
-        choose(Mode::Api, &xts, true),
+        choose(Mode::Api, &xts, true, ApiSupport::Missing),
         Choice::PerSector(_)
     ));
     // The library takes xts(aes) with an AES-128, -192 or -256 pair of keys only.
@@ -96,19 +98,98 @@ fn choice() {
         let mut t = table(api, &plain64);
         t.key_size = key;
         assert!(
-            matches!(choose(Mode::Lib, &t, true), Choice::PerSector(_)),
+            matches!(
+                choose(Mode::Lib, &t, true, ApiSupport::Missing),
+                Choice::PerSector(_)
+            ),
             "{api} {key}"
         );
     }
     for key in [32, 48, 64] {
         let mut t = table("xts(aes)", &plain64);
         t.key_size = key;
-        assert_eq!(choose(Mode::Lib, &t, false), lib);
+        assert_eq!(choose(Mode::Lib, &t, false, ApiSupport::Missing), lib);
     }
     // An ineligible table stays per sector whatever the mode.
     let essiv = iv("essiv");
     assert!(matches!(
-        choose(Mode::Lib, &table("xts(aes)", &essiv), true),
+        choose(
+            Mode::Lib,
+            &table("xts(aes)", &essiv),
+            true,
+            ApiSupport::Missing
+        ),
         Choice::PerSector(_)
     ));
+}
+
+#[test]
+fn api_backend() {
+    use ApiSupport::*;
+    let plain64 = iv("plain64");
+    let xts = table("xts(aes)", &plain64);
+    let api = Choice::MultiDataUnit(Backend::Api);
+    let lib = Choice::MultiDataUnit(Backend::Lib);
+    // Forced: any implementation with data units, else the per-sector path and why.
+    assert_eq!(choose(Mode::Api, &xts, false, Default), api);
+    assert_eq!(choose(Mode::Api, &xts, false, Other), api);
+    assert_eq!(
+        choose(Mode::Api, &xts, true, NoDriver),
+        Choice::PerSector("no implementation of the cipher takes data units")
+    );
+    assert_eq!(
+        choose(Mode::Api, &xts, true, Missing),
+        Choice::PerSector("the crypto API has no data-unit support in this kernel")
+    );
+    // auto: only the cipher's own implementation, ahead of the library.
+    assert_eq!(choose(Mode::Auto, &xts, true, Default), api);
+    assert_eq!(choose(Mode::Auto, &xts, true, Other), lib);
+    assert!(matches!(
+        choose(Mode::Auto, &xts, false, Other),
+        Choice::PerSector(_)
+    ));
+    // lib and off ignore the crypto API.
+    assert_eq!(choose(Mode::Lib, &xts, false, Default), lib);
+    assert!(matches!(
+        choose(Mode::Off, &xts, true, Default),
+        Choice::PerSector(_)
+    ));
+    // Any cipher with a 16-byte IV, not only AES-XTS.
+    assert_eq!(
+        choose(Mode::Api, &table("xts(serpent)", &plain64), false, Other),
+        api
+    );
+    // plain wraps at 32 bits where the data-unit counter carries.
+    let plain = iv("plain");
+    let t = table("xts(aes)", &plain);
+    assert!(matches!(
+        choose(Mode::Api, &t, false, Default),
+        Choice::PerSector(why) if why.contains("plain64")
+    ));
+    assert_eq!(choose(Mode::Auto, &t, true, Default), lib);
+    assert!(!wants_api(Mode::Api, &t));
+    // Sectors larger than 512 bytes need an IV that counts them.
+    for (ss, large, ok) in [
+        (512, false, true),
+        (4096, false, false),
+        (4096, true, true),
+        (2048, true, true),
+        (1024, false, false),
+    ] {
+        let mut t = table("xts(aes)", &plain64);
+        t.sector_size = ss;
+        t.iv_large_sectors = large;
+        assert_eq!(api_supports(&t).is_ok(), ok, "{ss} {large}");
+        assert_eq!(wants_api(Mode::Api, &t), ok, "{ss} {large}");
+        assert_eq!(
+            choose(Mode::Api, &t, false, Other) == api,
+            ok,
+            "{ss} {large}"
+        );
+    }
+    assert!(wants_api(Mode::Auto, &xts));
+    assert!(!wants_api(Mode::Lib, &xts));
+    assert!(!wants_api(Mode::Off, &xts));
+    let essiv = iv("essiv");
+    assert!(!wants_api(Mode::Api, &table("xts(aes)", &essiv)));
 }
