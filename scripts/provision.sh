@@ -15,7 +15,7 @@ source "$(dirname "$0")/common.sh"
 HOST_PACKAGES=(
     build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils zstd kmod
     qemu-system-x86 busybox-static cryptsetup-bin dmsetup e2fsprogs fio util-linux keyutils
-    python3 python3-pip
+    python3 python3-pip patch
 )
 
 provision_host_packages() {
