@@ -56,6 +56,9 @@ use kernel::{
 /// `CRYPTO_ALG_ALLOCATES_MEMORY`: dm-crypt refuses implementations that allocate per request.
 pub(super) const CRYPTO_ALG_ALLOCATES_MEMORY: u32 = 0x0001_0000;
 
+/// `CRYPTO_ALG_ASYNC`: the implementation may complete requests later, from another context.
+const CRYPTO_ALG_ASYNC: u32 = 0x0000_0080;
+
 /// The transforms: one symmetric cipher per key part (`tfms_count`, selected by sector), or
 /// one AEAD (`integrity:<n>:aead`).
 pub(super) enum Ciphers {
@@ -221,7 +224,12 @@ fn api_support(name: &CStr, ciphers: &mut Ciphers, mode: multi_du::Mode) -> ApiS
         // `auto` takes only the default implementation: no other is looked for.
         return ApiSupport::NoDriver;
     }
-    match Tfm::new_multi_data_unit(name, CRYPTO_ALG_ALLOCATES_MEMORY) {
+    // A synchronous implementation first: the inline flags need one, and an asynchronous
+    // one (`cryptd` over the xts template) outranks it once instantiated.
+    let mask = CRYPTO_ALG_ALLOCATES_MEMORY;
+    match Tfm::new_multi_data_unit(name, mask | CRYPTO_ALG_ASYNC)
+        .or_else(|_| Tfm::new_multi_data_unit(name, mask))
+    {
         Ok(tfm) => {
             *first = tfm;
             ApiSupport::Other

@@ -70,7 +70,8 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     } else {
         None
     };
-    let mut cc_sector = data.sector + cfg.iv_offset;
+    // `cc->iv_offset + sector` is a u64 in C: it wraps, and so does every IV after it.
+    let mut cc_sector = data.sector.wrapping_add(cfg.iv_offset);
     // The unit's first tuple in the bio's metadata.
     let md = cfg.integrity;
     let first_tuple = if md.tuple_size > 0 {
@@ -91,11 +92,14 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         // The multi-data-unit path's crypto API backend: one request for all the sectors.
         // Without memory for it, this conversion goes sector by sector below, at once: never
         // a requeue that could come back here and fail again while swapping.
-        if let Some(finished) = units_api(&io, &mut slot, &base_pos, &out_pos, cc_sector, gfp) {
-            drop(slot);
-            return finish(io, finished, encrypt);
+        match units_api(&io, &mut slot, &base_pos, &out_pos, cc_sector, gfp) {
+            Units::Submitted(finished) => {
+                drop(slot);
+                return finish(io, finished, encrypt);
+            }
+            Units::NoMemory => params::multi_data_unit_fallback(),
+            Units::NotHere => {}
         }
-        params::multi_data_unit_fallback();
     }
 
     if !slot.fill(gfp) {
@@ -161,7 +165,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         if let Some(o) = out_pos.as_mut() {
             slot.advance_out(o, ss);
         }
-        cc_sector += step;
+        cc_sector = cc_sector.wrapping_add(step);
     }
     drop(slot);
     finish(io, finished, encrypt);
@@ -180,10 +184,19 @@ fn finish(io: ARef<Io<CryptIo>>, finished: u32, encrypt: bool) {
     }
 }
 
+/// What [`units_api`] did.
+enum Units {
+    /// Submitted: the count [`finish`] takes (the loop's, and the request's if it finished).
+    Submitted(u32),
+    /// Nothing submitted: no request or scatterlists to be had at once.
+    NoMemory,
+    /// Nothing submitted: a unit this backend does not take (its IV wraps, as `plain64`'s
+    /// u64 does and the transform's 128-bit counter does not), or no data to convert.
+    NotHere,
+}
+
 /// The multi-data-unit path's crypto API backend: the unit's sectors in one request, the
-/// transform counting the `plain64` IV up per sector. Returns the count [`finish`] takes
-/// (the loop's and the request's if it finished), or `None`, with nothing submitted, if the
-/// request or its scatterlists could not be had.
+/// transform counting the `plain64` IV up per sector.
 fn units_api(
     io: &ARef<Io<CryptIo>>,
     slot: &mut RequestSlot<'_, CryptIo>,
@@ -191,14 +204,20 @@ fn units_api(
     out_pos: &Option<BvecIter>,
     cc_sector: u64,
     gfp: Gfp,
-) -> Option<u32> {
+) -> Units {
     let cfg = io.config();
     let data = io.data();
     let Ciphers::Skcipher(tfms) = &cfg.ciphers else {
-        return None;
+        return Units::NotHere;
     };
-    let tfm = tfms.first()?;
-    let (src, dst) = places(base_pos, out_pos)?;
+    let (Some(tfm), Some((src, dst))) = (tfms.first(), places(base_pos, out_pos)) else {
+        return Units::NotHere;
+    };
+    let ss = cfg.features.sector_size;
+    let last = u64::from((data.iter.size() / ss).saturating_sub(1)) * u64::from(ss >> 9);
+    if cc_sector.checked_add(last).is_none() {
+        return Units::NotHere;
+    }
     let mut iv_sector = cc_sector;
     if cfg.features.iv_large_sectors {
         iv_sector >>= cfg.features.sector_shift();
@@ -216,13 +235,14 @@ fn units_api(
     };
     // Counted up front, as in the per-sector loop: the loop's and the request's.
     data.pending.store(2, Relaxed);
-    match slot.crypt_units(gfp, &request)? {
-        Crypted::Pending => Some(1),
-        Crypted::Done(result) => {
+    match slot.crypt_units(gfp, &request) {
+        None => Units::NoMemory,
+        Some(Crypted::Pending) => Units::Submitted(1),
+        Some(Crypted::Done(result)) => {
             if let Err(e) = result {
                 request_failed(io, e, aad_sector(cfg, iv_sector));
             }
-            Some(2)
+            Units::Submitted(2)
         }
     }
 }
@@ -285,7 +305,7 @@ impl Lib<'_> {
             if let Some(o) = out_pos.as_mut() {
                 slot.advance_out(o, ss);
             }
-            cc_sector += u64::from(ss >> 9);
+            cc_sector = cc_sector.wrapping_add(u64::from(ss >> 9));
         }
     }
 }

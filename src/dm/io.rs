@@ -971,10 +971,12 @@ impl<T: IoOps> IoReq<T> {
     /// Runs [`IoOps::post`] on the destination of a request that succeeded.
     fn post(req: &RequestBox<Self>) {
         let ctx = req.ctx();
-        if !T::wants_post(&ctx.io) {
+        let dst = req.dst();
+        // A multi-data-unit request records no single destination: its tables admit no
+        // post-processing (`multi_du::eligible`).
+        if dst.page.is_null() || !T::wants_post(&ctx.io) {
             return;
         }
-        let dst = req.dst();
         let seg = Segment {
             page: dst.page,
             offset: dst.offset,

@@ -20,9 +20,10 @@ K32=$(printf '0123456789abcdef%.0s' 1 2 3 4)
 K48=$K32$(printf '00112233445566778899aabbccddeeff')
 K64=$K32$(printf 'fedcba9876543210%.0s' 1 2 3 4)
 
-# "<cipher> <key> <iv_offset> <offset> [<features>]" (key sizes in bytes: 32, 48, 64).
+# "<cipher> <key> <iv_offset> <offset> [<features>]" (key sizes in bytes: 32, 48, 64). The
+# first table's IV sector wraps past 2^64 - 1 after 616 sectors, as a u64 does in C.
 cat >/tmp/mdu-tables <<EOT
-aes-xts-plain64 $K32 0 0
+aes-xts-plain64 $K32 18446744073709551000 0
 aes-xts-plain64 $K64 0 0 1 sector_size:4096
 aes-xts-plain64 $K64 8 0 2 sector_size:4096 iv_large_sectors
 aes-xts-plain $K48 123456 2048
