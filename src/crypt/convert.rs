@@ -4,6 +4,7 @@
 
 use super::{
     cipher::Ciphers,
+    config::CryptConfig,
     io::{
         aad_sector,
         convert_done,
@@ -113,10 +114,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     data.pending.store(requests + 1, Relaxed);
     let mut finished = 1;
     for i in 0..u64::from(requests) {
-        let mut iv_sector = cc_sector;
-        if cfg.features.iv_large_sectors {
-            iv_sector >>= cfg.features.sector_shift();
-        }
+        let iv_sector = iv_sector(cfg, cc_sector);
         let cipher = match &cfg.ciphers {
             Ciphers::Skcipher(tfms) => {
                 let mask = tfms.len() as u64 - 1;
@@ -218,10 +216,7 @@ fn units_api(
     if cc_sector.checked_add(last).is_none() {
         return Units::NotHere;
     }
-    let mut iv_sector = cc_sector;
-    if cfg.features.iv_large_sectors {
-        iv_sector >>= cfg.features.sector_shift();
-    }
+    let iv_sector = iv_sector(cfg, cc_sector);
     let mut iv = [0u8; 16];
     iv::generate(IvMode::Plain64, iv_sector, &mut iv);
     let request = UnitsRequest {
@@ -244,6 +239,16 @@ fn units_api(
             }
             Units::Submitted(2)
         }
+    }
+}
+
+/// The IV sector of the sector at `cc_sector` (the 512-byte sector plus `iv_offset`): in
+/// units of the sector size with `iv_large_sectors`. [`aad_sector`] goes back.
+fn iv_sector(cfg: &CryptConfig, cc_sector: u64) -> u64 {
+    if cfg.features.iv_large_sectors {
+        cc_sector >> cfg.features.sector_shift()
+    } else {
+        cc_sector
     }
 }
 
@@ -285,10 +290,7 @@ impl Lib<'_> {
         let cfg = io.config();
         let ss = cfg.features.sector_size;
         for _ in 0..units {
-            let mut iv_sector = cc_sector;
-            if cfg.features.iv_large_sectors {
-                iv_sector >>= cfg.features.sector_shift();
-            }
+            let iv_sector = iv_sector(cfg, cc_sector);
             let mut tweak = [0u8; 16];
             iv::generate(self.mode, iv_sector, &mut tweak);
             let done = places(&base_pos, &out_pos).map(|(src, dst)| {

@@ -133,6 +133,19 @@ pub(crate) enum Place<'p> {
     Out(&'p BvecIter),
 }
 
+impl Place<'_> {
+    /// Whether both are the same position (of the same bio): a request from one to the other
+    /// works in place.
+    fn same(self, other: Place<'_>) -> bool {
+        match (self, other) {
+            (Place::Base(a), Place::Base(b)) | (Place::Out(a), Place::Out(b)) => {
+                core::ptr::eq(a, b)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The cipher of a [`SectorRequest`].
 #[derive(Clone, Copy)]
 pub(crate) enum Cipher<'a> {
@@ -709,12 +722,7 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
             self.spare = 1;
         }
         // In place, the two are one segment.
-        let in_place_request = match (r.src, r.dst) {
-            (Place::Base(a), Place::Base(b)) | (Place::Out(a), Place::Out(b)) => {
-                core::ptr::eq(a, b)
-            }
-            _ => false,
-        };
+        let in_place_request = r.src.same(r.dst);
         let src = self.segment(r.src, len);
         let dst = if in_place_request {
             src
@@ -867,12 +875,7 @@ impl<T: IoOps> RequestSlot<'_, T> {
         if !self.fill(gfp) {
             return None;
         }
-        let in_place = match (r.src, r.dst) {
-            (Place::Base(a), Place::Base(b)) | (Place::Out(a), Place::Out(b)) => {
-                core::ptr::eq(a, b)
-            }
-            _ => false,
-        };
+        let in_place = r.src.same(r.dst);
         let src = self.sg_table(r.src, r.len, gfp)?;
         let dst = if in_place {
             None
@@ -916,12 +919,7 @@ impl<T: IoOps> RequestSlot<'_, T> {
         len: u32,
         f: impl FnOnce(Buffers<'_>) -> Result,
     ) -> Result {
-        let in_place = match (src, dst) {
-            (Place::Base(a), Place::Base(b)) | (Place::Out(a), Place::Out(b)) => {
-                core::ptr::eq(a, b)
-            }
-            _ => false,
-        };
+        let in_place = src.same(dst);
         let s = self.segment(src, len).ok_or(EIO)?;
         if in_place {
             // SAFETY: The segment holds `len` bytes of the I/O's pages, which stay valid while

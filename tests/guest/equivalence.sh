@@ -74,14 +74,7 @@ while IFS= read -r line; do
     expect_eq "status table $n" "$(dmsetup table --showkeys eqc | cut -d' ' -f4- | sed 's/ 254:[0-9]* / DEV /')" \
         "$(dmsetup table --showkeys eqr | cut -d' ' -f4- | sed 's/ 254:[0-9]* / DEV /')"
     # The same writes: a random mix of sizes and offsets, then a sequential pass.
-    for d in eqc eqr; do
-        fio --name=eq --filename=/dev/mapper/$d --rw=randwrite --bsrange=$bs-1m --blockalign=$bs \
-            --randrepeat=1 --randseed=4242 --refill_buffers --direct=1 --ioengine=psync \
-            --size=${mib}m --output=/dev/null || fail "fio on $d"
-        fio --name=seq --filename=/dev/mapper/$d --rw=write --bs=$((bs * 3)) --offset=$((bs * 5)) \
-            --randrepeat=1 --randseed=99 --refill_buffers --direct=1 --ioengine=psync \
-            --size=$((mib / 4))m --output=/dev/null || fail "fio seq on $d"
-    done
+    for d in eqc eqr; do same_writes /dev/mapper/$d $bs $mib; done
     dmsetup remove eqc; dmsetup remove eqr
     span=$((mib + 2))
     if [ "$(dd if=/dev/vda bs=1M count=$span 2>/dev/null | md5sum)" != \

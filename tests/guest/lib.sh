@@ -50,6 +50,28 @@ hexbytes() { # FILE OFFSET N
     dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null | od -An -v -tx1 | tr -d ' \n'
 }
 
+# kmsg_mark writes a unique line to the kernel log; since_mark prints the log from the last
+# mark on. A marker rather than a line count: once the log buffer wraps (the audit records of
+# earlier tests fill it) the count of lines stays the same. Unique without a counter, so a
+# mark made in a subshell ($(...)) is as good as any.
+kmsg_mark() {
+    _mark="dmcrs-mark-$(cat /proc/sys/kernel/random/uuid)"
+    echo "$_mark" >/dev/kmsg
+}
+since_mark() { dmesg | sed -n "/$_mark\$/,\$p"; }
+
+# same_writes DEV BS MIB: the equivalence tests' writes, the same on every device: a random
+# mix of sizes (BS to 1 MiB, aligned to BS) over MIB MiB, then a sequential pass of 3 * BS
+# blocks over a quarter of it.
+same_writes() {
+    fio --name=eq --filename="$1" --rw=randwrite --bsrange=$2-1m --blockalign=$2 \
+        --randrepeat=1 --randseed=4242 --refill_buffers --direct=1 --ioengine=psync \
+        --size=${3}m --output=/dev/null || fail "fio on $1"
+    fio --name=seq --filename="$1" --rw=write --bs=$(($2 * 3)) --offset=$(($2 * 5)) \
+        --randrepeat=1 --randseed=99 --refill_buffers --direct=1 --ioengine=psync \
+        --size=$(($3 / 4))m --output=/dev/null || fail "fio seq on $1"
+}
+
 # A device-mapper device is removed when the test ends.
 dm_create() { # NAME TABLE
     dmsetup create "$1" --table "$2" || return 1

@@ -32,17 +32,6 @@ capi:xts(aes)-plain64 $K64 5 0 2 no_read_workqueue no_write_workqueue
 aes-xts-plain64 $K32 76 8 3 sector_size:2048 iv_large_sectors submit_from_crypt_cpus
 EOT
 
-# kmsg_mark: writes a unique line to the kernel log; since_mark: the log from that line on.
-# A marker rather than a line count: once the log buffer wraps (the audit records of
-# earlier tests fill it) the count of lines stays the same.
-marks=0
-kmsg_mark() {
-    marks=$((marks + 1))
-    _mark="dmcrs-multi-du-mark-$$-$marks"
-    echo "$_mark" >/dev/kmsg
-}
-since_mark() { dmesg | sed -n "/$_mark\$/,\$p"; }
-
 # rs_create NAME MODE TABLE: a dm-crypt-rs device loaded with multi_data_unit=MODE; checks
 # which path dmesg says it took.
 rs_create() {
@@ -74,14 +63,7 @@ while IFS= read -r line; do
         fail "table $n: dm-crypt-rs (lib) refuses: $line"
     rs_create mds off "0 $sectors crypt_rs $cipher $key $ivoff /dev/ram0 $off $feat" ||
         fail "table $n: dm-crypt-rs (per sector) refuses: $line"
-    for d in mdc mdl mds; do
-        fio --name=md --filename=/dev/mapper/$d --rw=randwrite --bsrange=$bs-1m --blockalign=$bs \
-            --randrepeat=1 --randseed=4242 --refill_buffers --direct=1 --ioengine=psync \
-            --size=${mib}m --output=/dev/null || fail "fio on $d"
-        fio --name=seq --filename=/dev/mapper/$d --rw=write --bs=$((bs * 3)) --offset=$((bs * 5)) \
-            --randrepeat=1 --randseed=99 --refill_buffers --direct=1 --ioengine=psync \
-            --size=$((mib / 4))m --output=/dev/null || fail "fio seq on $d"
-    done
+    for d in mdc mdl mds; do same_writes /dev/mapper/$d $bs $mib; done
     dmsetup remove mdc; dmsetup remove mdl; dmsetup remove mds
     span=$((mib + 2))
     c=$(dd if=/dev/vdb bs=1M count=$span 2>/dev/null | md5sum)

@@ -21,13 +21,6 @@ on_exit "echo auto >$param"
 K32=$(printf '0123456789abcdef%.0s' 1 2 3 4)
 K64=$K32$(printf 'fedcba9876543210%.0s' 1 2 3 4)
 
-# A fresh marker each time (path_of runs in a subshell, so no counter would survive it).
-kmsg_mark() {
-    _mark="dmcrs-multi-du-api-mark-$(cat /proc/sys/kernel/random/uuid)"
-    echo "$_mark" >/dev/kmsg
-}
-since_mark() { dmesg | sed -n "/$_mark\$/,\$p"; }
-
 # path_of NAME MODE TABLE: creates a dm-crypt-rs device with multi_data_unit=MODE and prints
 # the path line it logged.
 path_of() {
@@ -58,12 +51,7 @@ same_bytes() {
     off_line=$(path_of mas off "0 $sectors crypt_rs $cipher $key $ivoff /dev/ram0 $off $feat")
     case $off_line in "per-sector path (multi_data_unit=off)"*) ;; *) fail "off: '$off_line'" ;; esac
     for d in mac maa mas; do
-        fio --name=md --filename=/dev/mapper/$d --rw=randwrite --bsrange=$bs-1m --blockalign=$bs \
-            --randrepeat=1 --randseed=4242 --refill_buffers --direct=1 --ioengine=psync \
-            --size=${mib}m --output=/dev/null || fail "fio on $d"
-        fio --name=seq --filename=/dev/mapper/$d --rw=write --bs=$((bs * 3)) --offset=$((bs * 5)) \
-            --randrepeat=1 --randseed=99 --refill_buffers --direct=1 --ioengine=psync \
-            --size=$((mib / 4))m --output=/dev/null || fail "fio seq on $d"
+        same_writes /dev/mapper/$d $bs $mib
         # Buffered writes too: the page cache hands over large folios.
         fio --name=buf --filename=/dev/mapper/$d --rw=write --bs=256k --offset=$((mib / 2))m \
             --randrepeat=1 --randseed=7 --refill_buffers --ioengine=psync --end_fsync=1 \
