@@ -117,6 +117,15 @@ impl Bio {
         unsafe { (*self.as_raw()).bi_iter.bi_sector = sector };
     }
 
+    /// Whether the bio's data is not a memory range that iterators advance over
+    /// (`bio_no_advance_iter`: discards, secure erases and zeroing writes).
+    fn no_advance_iter(&self) -> bool {
+        let op = self.opf() & bindings::REQ_OP_MASK;
+        op == bindings::req_op_REQ_OP_DISCARD
+            || op == bindings::req_op_REQ_OP_SECURE_ERASE
+            || op == bindings::req_op_REQ_OP_WRITE_ZEROES
+    }
+
     /// Whether the operation writes (`op_is_write(bio_op(bio))`); zone management and other
     /// odd-numbered operations count as writes, as in C.
     pub(crate) fn is_write(&self) -> bool {
@@ -172,18 +181,42 @@ impl BvecIter {
         self.0.bi_size = self.0.bi_size.min(bytes);
     }
 
+    /// The multi-page bvec at the current position (`mp_bvec_iter_bvec`); `bi_size > 0`.
+    ///
+    /// The per-sector loops of a conversion call this and [`BvecIter::advance`] for every
+    /// sector, so these are the C inlines written out, not calls into C helpers.
+    fn mp_bvec(&self, bio: &Bio) -> bindings::bio_vec {
+        let it = &self.0;
+        // SAFETY: `bio` is valid, and a position with bytes left indexes an entry of its bvec
+        // table, which nothing changes while the bio is in flight.
+        let bv = unsafe { *(*bio.as_raw()).bi_io_vec.add(it.bi_idx as usize) };
+        bindings::bio_vec {
+            bv_page: bv.bv_page,
+            bv_len: bv.bv_len.wrapping_sub(it.bi_offset).min(it.bi_size),
+            bv_offset: bv.bv_offset.wrapping_add(it.bi_offset),
+        }
+    }
+
     /// The segment at the current position within one page (`bio_iter_iovec`), or `None` at
     /// the end.
     pub(crate) fn segment(&self, bio: &Bio) -> Option<Segment> {
         if self.0.bi_size == 0 {
             return None;
         }
-        // SAFETY: `bio` is valid and this iterator is within its data (`bi_size > 0`).
-        let bv = unsafe { bindings::bio_iter_iovec(bio.as_raw(), self.0) };
+        let mp = self.mp_bvec(bio);
+        let page_size = PAGE_SIZE as u32;
+        let (n, offset) = (mp.bv_offset / page_size, mp.bv_offset % page_size);
+        let page = if n == 0 {
+            mp.bv_page
+        } else {
+            // SAFETY: A bvec's pages are physically contiguous, and its data covers page `n`
+            // (the offset lies within the bvec).
+            unsafe { bindings::nth_page(mp.bv_page, n) }
+        };
         Some(Segment {
-            page: bv.bv_page,
-            offset: bv.bv_offset,
-            len: bv.bv_len,
+            page,
+            offset,
+            len: mp.bv_len.min(page_size - offset),
         })
     }
 
@@ -193,8 +226,7 @@ impl BvecIter {
         if self.0.bi_size == 0 {
             return None;
         }
-        // SAFETY: `bio` is valid and this iterator is within its data (`bi_size > 0`).
-        let bv = unsafe { bindings::bio_iter_mp_bvec(bio.as_raw(), self.0) };
+        let bv = self.mp_bvec(bio);
         Some(Bvec {
             page: bv.bv_page,
             offset: bv.bv_offset,
@@ -202,10 +234,36 @@ impl BvecIter {
         })
     }
 
-    /// Advances by `bytes` (`bio_advance_iter`).
+    /// Advances by `bytes` (`bio_advance_iter`). Past the end it stops at the end, as
+    /// `bvec_iter_advance` does (which also warns; the callers never go past).
     pub(crate) fn advance(&mut self, bio: &Bio, bytes: u32) {
-        // SAFETY: `bio` is valid and `self` is a position in it.
-        unsafe { bindings::bio_advance_iter(bio.as_raw(), &mut self.0, bytes) };
+        let it = &mut self.0;
+        it.bi_sector = it.bi_sector.wrapping_add(u64::from(bytes >> 9));
+        if bio.no_advance_iter() {
+            it.bi_size = it.bi_size.wrapping_sub(bytes);
+            return;
+        }
+        if bytes > it.bi_size {
+            it.bi_size = 0;
+            return;
+        }
+        it.bi_size -= bytes;
+        let mut done = bytes.wrapping_add(it.bi_offset);
+        let mut idx = it.bi_idx as usize;
+        // SAFETY: `bio` is valid; the bytes advanced over lie within its data (checked above),
+        // so every entry visited is in its bvec table.
+        let table = unsafe { (*bio.as_raw()).bi_io_vec };
+        while done != 0 {
+            // SAFETY: As above.
+            let len = unsafe { (*table.add(idx)).bv_len };
+            if done < len {
+                break;
+            }
+            done -= len;
+            idx += 1;
+        }
+        it.bi_idx = idx as u32;
+        it.bi_offset = done;
     }
 }
 

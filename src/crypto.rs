@@ -9,6 +9,7 @@ pub(crate) mod aead;
 pub(crate) mod aes;
 pub(crate) mod aes_xts;
 pub(crate) mod request;
+pub(crate) mod scatterlist;
 pub(crate) mod sg_table;
 pub(crate) mod skcipher;
 

@@ -303,19 +303,6 @@ unsafe impl<T: Send> Send for PoolBox<T> {}
 // SAFETY: `&PoolBox<T>` only gives `&T`.
 unsafe impl<T: Sync> Sync for PoolBox<T> {}
 
-impl<T> PoolBox<MaybeUninit<T>> {
-    /// Writes `value` into the element.
-    pub(crate) fn write(self, value: T) -> PoolBox<T> {
-        let ptr = self.ptr.cast::<T>();
-        let pool = self.pool;
-        core::mem::forget(self);
-        // SAFETY: The block is valid for a `T` and owned by us.
-        unsafe { ptr.as_ptr().write(value) };
-        // INVARIANT: The block now holds a valid `T`.
-        PoolBox { ptr, pool }
-    }
-}
-
 impl<T> PoolBox<T> {
     /// Gives up ownership for a C callback's context; [`PoolBox::from_raw`] takes it back.
     pub(crate) fn into_raw(self) -> (NonNull<T>, NonNull<Mempool>) {

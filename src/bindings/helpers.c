@@ -170,13 +170,6 @@ void dmc_helper_skcipher_request_set_callback(struct skcipher_request *req, u32 
 	skcipher_request_set_callback(req, flags, compl, data);
 }
 
-void dmc_helper_skcipher_request_set_crypt(struct skcipher_request *req,
-					   struct scatterlist *src, struct scatterlist *dst,
-					   unsigned int cryptlen, void *iv)
-{
-	skcipher_request_set_crypt(req, src, dst, cryptlen, iv);
-}
-
 void dmc_helper_crypto_init_wait(struct crypto_wait *wait)
 {
 	crypto_init_wait(wait);
@@ -263,12 +256,6 @@ void dmc_helper_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int
 	sg_set_buf(sg, buf, buflen);
 }
 
-void dmc_helper_sg_set_page(struct scatterlist *sg, struct page *page, unsigned int len,
-			    unsigned int offset)
-{
-	sg_set_page(sg, page, len, offset);
-}
-
 struct page *dmc_helper_sg_page(struct scatterlist *sg)
 {
 	return sg_page(sg);
@@ -322,20 +309,13 @@ void dmc_helper_bio_set_dev(struct bio *bio, struct block_device *bdev)
 	bio_set_dev(bio, bdev);
 }
 
-struct bio_vec dmc_helper_bio_iter_iovec(struct bio *bio, struct bvec_iter iter)
+/*
+ * Page @n of the physically contiguous pages from @page (bvec_iter_page's arithmetic, for a
+ * bvec that spans pages). The bio iterators themselves are written out in Rust (src/bio.rs).
+ */
+struct page *dmc_helper_nth_page(struct page *page, unsigned int n)
 {
-	return bio_iter_iovec(bio, iter);
-}
-
-/* The multi-page bvec at @iter (what __bio_for_each_bvec visits): a large folio stays whole. */
-struct bio_vec dmc_helper_bio_iter_mp_bvec(struct bio *bio, struct bvec_iter iter)
-{
-	return mp_bvec_iter_bvec(bio->bi_io_vec, iter);
-}
-
-void dmc_helper_bio_advance_iter(struct bio *bio, struct bvec_iter *iter, unsigned int bytes)
-{
-	bio_advance_iter(bio, iter, bytes);
+	return page + n;
 }
 
 /* Block devices and queue limits. */

@@ -231,35 +231,23 @@ impl IoOps for CryptIo {
         &config.req_pool
     }
 
+    #[inline]
     fn generate_iv(
         io: &Io<Self>,
         sector: u64,
         encrypt: bool,
         iv: &mut [u8],
-        mut data: SectorData<'_>,
+        data: SectorData<'_>,
     ) -> Result {
         let cfg = io.config();
         let iv = &mut iv[..cfg.iv.iv_size as usize];
-        let md = cfg.integrity;
-        let stored = md.tag_size as usize..(md.tag_size + md.iv_size) as usize;
-        // Reads of IVs kept in the metadata take them from there.
-        if md.iv_size > 0 && !encrypt {
-            return data.metadata(|t| iv.copy_from_slice(&t[stored])).ok_or(EIO);
+        // Without an IV mode or metadata (`ecb`, the null cipher) nothing else is done: kept
+        // inline, so that such a sector costs no call.
+        if cfg.iv_gen.is_none() && cfg.integrity.tuple_size == 0 {
+            iv.fill(0);
+            return Ok(());
         }
-        match &cfg.iv_gen {
-            Some(gen) => gen.generate(cfg, sector, encrypt, iv, data.reborrow())?,
-            None => iv.fill(0),
-        }
-        if encrypt && md.tuple_size > 0 {
-            // Store the IV, and clear what the tuple does not use.
-            data.metadata(|t| {
-                if md.iv_size > 0 {
-                    t[stored.clone()].copy_from_slice(iv);
-                }
-                t[stored.end..].fill(0);
-            });
-        }
-        Ok(())
+        generate_iv(cfg, sector, encrypt, iv, data)
     }
 
     fn wants_post(io: &Io<Self>) -> bool {
@@ -287,6 +275,37 @@ impl IoOps for CryptIo {
             }
         }
     }
+}
+
+/// The IV of a sector, and what the IV mode and the integrity metadata need done on a write
+/// ([`IoOps::generate_iv`] of [`CryptIo`] beyond its inline case).
+fn generate_iv(
+    cfg: &CryptConfig,
+    sector: u64,
+    encrypt: bool,
+    iv: &mut [u8],
+    mut data: SectorData<'_>,
+) -> Result {
+    let md = cfg.integrity;
+    let stored = md.tag_size as usize..(md.tag_size + md.iv_size) as usize;
+    // Reads of IVs kept in the metadata take them from there.
+    if md.iv_size > 0 && !encrypt {
+        return data.metadata(|t| iv.copy_from_slice(&t[stored])).ok_or(EIO);
+    }
+    match &cfg.iv_gen {
+        Some(gen) => gen.generate(cfg, sector, encrypt, iv, data.reborrow())?,
+        None => iv.fill(0),
+    }
+    if encrypt && md.tuple_size > 0 {
+        // Store the IV, and clear what the tuple does not use.
+        data.metadata(|t| {
+            if md.iv_size > 0 {
+                t[stored.clone()].copy_from_slice(iv);
+            }
+            t[stored.end..].fill(0);
+        });
+    }
+    Ok(())
 }
 
 /// Whether `io` is a write whose encryption and submission stay in the submitter's context

@@ -5,7 +5,9 @@
 //! A [`RequestPool`] hands out elements that hold an IV buffer, room for the AEAD associated
 //! data, the source and destination scatterlists, a caller context `C`, and the C request
 //! (`skcipher_request` or `aead_request`) with the transform's own context. A table uses one
-//! kind of transform, so a pool serves one kind. [`RequestBox::skcipher`] and
+//! kind of transform, so a pool serves one kind. The same element can also be built in memory
+//! the caller provides ([`RequestPool::init_in`]): dm-crypt keeps its first request in the
+//! per-bio data, so that a bio whose cipher finishes synchronously allocates none. [`RequestBox::skcipher`] and
 //! [`RequestBox::aead`] return the request when the transform finished synchronously;
 //! otherwise the transform owns it until it calls [`RequestContext::complete`], possibly in
 //! interrupt context.
@@ -28,6 +30,7 @@ use crate::{
 };
 use core::{
     marker::PhantomData,
+    mem::MaybeUninit,
     ptr::NonNull, //
 };
 use kernel::{
@@ -103,8 +106,8 @@ struct Header<C> {
     dst: SgEntry,
     /// The scatterlists of a multi-data-unit request in flight ([`RequestBox::skcipher_units`]).
     tables: Option<SgTables>,
-    /// The pool the element belongs to, to rebuild the box in the completion callback.
-    pool: NonNull<Mempool>,
+    /// The pool the element belongs to; `None` for one built in the caller's memory.
+    pool: Option<NonNull<Mempool>>,
     /// The transform the C request is set up for (tfm, callback, scatterlist tables); null
     /// while it is not. A request reused for the next sector skips that set-up.
     prepared: *mut c_void,
@@ -136,6 +139,7 @@ pub(crate) struct RequestPool<C: RequestContext> {
     pool: Mempool,
     req_offset: u32,
     aead_offset: u32,
+    size: usize,
     _c: PhantomData<C>,
 }
 
@@ -153,42 +157,90 @@ impl<C: RequestContext> RequestPool<C> {
         if layout.align_mask as usize >= align_of::<Iv>() || layout.iv_size as usize > MAX_IV_SIZE {
             return Err(EINVAL);
         }
+        let (aead_offset, req_offset, size) = Self::offsets(layout);
+        Ok(try_pin_init!(Self {
+            pool <- Mempool::new_kmalloc(min_nr, size),
+            req_offset: req_offset as u32,
+            aead_offset: aead_offset as u32,
+            size,
+            _c: PhantomData,
+        }))
+    }
+
+    /// Where the AEAD part and the C request go, and the element size, for `layout`.
+    fn offsets(layout: RequestLayout) -> (usize, usize, usize) {
         let header = crypto_align(size_of::<Header<C>>());
         let (aead_offset, req_offset) = if layout.aead {
             (header, crypto_align(header + size_of::<AeadPart>()))
         } else {
             (0, header)
         };
-        let size = req_offset + layout.request_size;
-        Ok(try_pin_init!(Self {
-            pool <- Mempool::new_kmalloc(min_nr, size),
-            req_offset: req_offset as u32,
-            aead_offset: aead_offset as u32,
-            _c: PhantomData,
-        }))
+        (aead_offset, req_offset, req_offset + layout.request_size)
+    }
+
+    /// The size of an element for requests laid out as `layout` (what [`RequestPool::init_in`]
+    /// needs), a multiple of `CRYPTO_MINALIGN`.
+    pub(crate) fn element_size(layout: RequestLayout) -> usize {
+        crypto_align(Self::offsets(layout).2)
+    }
+
+    /// The size of this pool's elements.
+    pub(crate) fn size(&self) -> usize {
+        crypto_align(self.size)
     }
 
     /// Allocates a request with context `ctx`; `None` only if `gfp` cannot sleep.
     pub(crate) fn alloc(&self, gfp: Gfp, ctx: C) -> Option<RequestBox<C>> {
-        let el = self.pool.alloc::<Header<C>>(gfp)?;
-        let mut el = el.write(Header {
-            iv: Iv([0; MAX_IV_SIZE]),
-            sg_in: Opaque::uninit(),
-            sg_out: Opaque::uninit(),
-            dst: SgEntry {
-                page: core::ptr::null_mut(),
-                offset: 0,
-                len: 0,
-            },
-            tables: None,
-            pool: NonNull::from(&self.pool),
-            prepared: core::ptr::null_mut(),
-            req_offset: self.req_offset,
-            aead_offset: self.aead_offset,
-            ctx,
-        });
+        let (hdr, pool) = self.pool.alloc::<Header<C>>(gfp)?.into_raw();
+        // SAFETY: A fresh element of this pool, ours and of this pool's element size.
+        Some(unsafe { self.init_at(hdr.cast(), Some(pool), ctx) })
+    }
+
+    /// Builds a request with context `ctx` in the caller's memory at `mem`. [`RequestPool::free`]
+    /// hands the context back instead of freeing the memory.
+    ///
+    /// # Safety
+    ///
+    /// `mem` must be aligned to `CRYPTO_MINALIGN`, valid for writes of [`RequestPool::size`]
+    /// bytes, and the caller's, unused, until the request is given to [`RequestPool::free`].
+    pub(crate) unsafe fn init_in(&self, mem: NonNull<u8>, ctx: C) -> RequestBox<C> {
+        // SAFETY: Forwarded from the caller.
+        unsafe { self.init_at(mem.cast(), None, ctx) }
+    }
+
+    /// # Safety
+    ///
+    /// `hdr` must be aligned to `CRYPTO_MINALIGN`, valid for writes of the pool's element size
+    /// and owned by the caller: an element of `pool`, or the caller's memory if that is `None`.
+    unsafe fn init_at(
+        &self,
+        hdr: NonNull<MaybeUninit<Header<C>>>,
+        pool: Option<NonNull<Mempool>>,
+        ctx: C,
+    ) -> RequestBox<C> {
+        let hdr = hdr.cast::<Header<C>>();
+        // SAFETY: `hdr` is valid for writes and aligned (caller; `CRYPTO_MINALIGN` is enough
+        // for a `Header`, which `Mempool::alloc` checks at build time).
+        unsafe {
+            hdr.as_ptr().write(Header {
+                iv: Iv([0; MAX_IV_SIZE]),
+                sg_in: Opaque::uninit(),
+                sg_out: Opaque::uninit(),
+                dst: SgEntry {
+                    page: core::ptr::null_mut(),
+                    offset: 0,
+                    len: 0,
+                },
+                tables: None,
+                pool,
+                prepared: core::ptr::null_mut(),
+                req_offset: self.req_offset,
+                aead_offset: self.aead_offset,
+                ctx,
+            })
+        };
         if self.aead_offset != 0 {
-            let hdr: *mut Header<C> = &mut *el;
+            let hdr = hdr.as_ptr();
             // SAFETY: The element was sized by `new` for an `AeadPart` at `aead_offset`
             // (aligned to `CRYPTO_MINALIGN`, enough for it) and is ours.
             unsafe {
@@ -202,13 +254,38 @@ impl<C: RequestContext> RequestPool<C> {
                     })
             };
         }
-        // INVARIANT: A fresh element of this pool with an initialised header (and AEAD part).
-        Some(RequestBox { el })
+        // INVARIANT: Memory of this pool's element size, owned as `pool` says, with an
+        // initialised header (and AEAD part).
+        RequestBox { hdr }
     }
 
-    /// Returns a request to the pool.
-    pub(crate) fn free(&self, req: RequestBox<C>) {
-        self.pool.free(req.el);
+    /// Ends a request that is not in flight. A pool element goes back to the pool, with its
+    /// context, and `None` is returned; a request built by [`RequestPool::init_in`] hands its
+    /// context back, and its memory is the caller's again.
+    ///
+    /// # Panics
+    ///
+    /// If `req` came from another pool (a bug).
+    pub(crate) fn free(&self, req: RequestBox<C>) -> Option<C> {
+        let hdr = req.into_raw().as_ptr();
+        // SAFETY: The request was ours (type invariant of `RequestBox`) and is not in flight:
+        // its header is valid, and nothing else uses it.
+        unsafe {
+            match (*hdr).pool {
+                Some(pool) => {
+                    // SAFETY: An element of `pool` holding a valid header (type invariant).
+                    self.pool
+                        .free(PoolBox::from_raw(NonNull::new_unchecked(hdr), pool));
+                    None
+                }
+                None => {
+                    // Out of the caller's memory before it is the caller's again: the context
+                    // may hold the last reference to what contains that memory.
+                    core::ptr::drop_in_place(&raw mut (*hdr).tables);
+                    Some(core::ptr::read(&raw const (*hdr).ctx))
+                }
+            }
+        }
     }
 }
 
@@ -216,12 +293,17 @@ impl<C: RequestContext> RequestPool<C> {
 ///
 /// # Invariants
 ///
-/// `el` is an element of a [`RequestPool<C>`] at least `el.req_offset` plus the request size
-/// of the transforms it is used with, with an initialised [`AeadPart`] at `el.aead_offset`
-/// unless that is 0.
+/// `hdr` points to an initialised header, owned by the box, at the start of the memory of a
+/// request: an element of the pool `hdr.pool`, or memory its [`RequestPool::init_in`] caller
+/// provided if that is `None`; at least `hdr.req_offset` plus the request size of the
+/// transforms it is used with, with an initialised [`AeadPart`] at `hdr.aead_offset` unless
+/// that is 0.
 pub(crate) struct RequestBox<C: RequestContext> {
-    el: PoolBox<Header<C>>,
+    hdr: NonNull<Header<C>>,
 }
+
+// SAFETY: A `RequestBox` owns its header, whose context is `Send`; the rest is plain data.
+unsafe impl<C: RequestContext> Send for RequestBox<C> {}
 
 /// The outcome of submitting a request.
 pub(crate) enum Submitted<C: RequestContext> {
@@ -248,30 +330,49 @@ enum Op<'a> {
 }
 
 impl<C: RequestContext> RequestBox<C> {
+    /// Gives up ownership (for the transform, or for [`RequestPool::free`]).
+    fn into_raw(self) -> NonNull<Header<C>> {
+        let hdr = self.hdr;
+        core::mem::forget(self);
+        hdr
+    }
+
+    /// The header.
+    fn el(&self) -> &Header<C> {
+        // SAFETY: The header is valid and owned by the box (type invariant).
+        unsafe { self.hdr.as_ref() }
+    }
+
+    /// The header, mutably.
+    fn el_mut(&mut self) -> &mut Header<C> {
+        // SAFETY: The header is valid and owned by the box (type invariant).
+        unsafe { self.hdr.as_mut() }
+    }
+
     /// The caller's context.
     pub(crate) fn ctx(&self) -> &C {
-        &self.el.ctx
+        &self.el().ctx
     }
 
     /// The caller's context, mutably.
     pub(crate) fn ctx_mut(&mut self) -> &mut C {
-        &mut self.el.ctx
+        &mut self.el_mut().ctx
     }
 
     /// The data destination of the request's last operation.
     pub(crate) fn dst(&self) -> SgEntry {
-        self.el.dst
+        self.el().dst
     }
 
     /// The IV buffer ([`MAX_IV_SIZE`] bytes; the transform reads its `iv_size`).
     pub(crate) fn iv_mut(&mut self) -> &mut [u8; MAX_IV_SIZE] {
-        &mut self.el.iv.0
+        &mut self.el_mut().iv.0
     }
 
     /// The AEAD part, in a pool of AEAD requests.
     fn aead_part(&mut self) -> Option<*mut AeadPart> {
-        let offset = self.el.aead_offset as usize;
-        let hdr: *mut Header<C> = &mut *self.el;
+        let offset = self.el().aead_offset as usize;
+        let hdr = self.hdr.as_ptr();
         // SAFETY: By the type invariant an `AeadPart` lives at a non-zero `aead_offset`.
         (offset != 0).then(|| unsafe { hdr.cast::<u8>().add(offset).cast::<AeadPart>() })
     }
@@ -316,7 +417,7 @@ impl<C: RequestContext> RequestBox<C> {
         len: u32,
         encrypt: bool,
     ) -> Submitted<C> {
-        self.el.tables = Some(tables);
+        self.el_mut().tables = Some(tables);
         let none = SgEntry {
             page: core::ptr::null_mut(),
             offset: 0,
@@ -326,7 +427,7 @@ impl<C: RequestContext> RequestBox<C> {
         match unsafe { self.submit(Op::SkcipherUnits(tfm), none, none, encrypt) } {
             Submitted::Done(mut req, result) => {
                 // Finished: the tables go now, not when the request is next used.
-                req.el.tables = None;
+                req.el_mut().tables = None;
                 Submitted::Done(req, result)
             }
             pending => pending,
@@ -349,7 +450,7 @@ impl<C: RequestContext> RequestBox<C> {
         tag: SgBuf,
         encrypt: bool,
     ) -> Submitted<C> {
-        if self.el.aead_offset == 0 {
+        if self.el().aead_offset == 0 {
             // Not a pool for AEAD requests.
             return Submitted::Done(self, Err(EINVAL));
         }
@@ -363,8 +464,7 @@ impl<C: RequestContext> RequestBox<C> {
     /// As for [`RequestBox::aead`].
     unsafe fn submit(self, op: Op<'_>, src: SgEntry, dst: SgEntry, encrypt: bool) -> Submitted<C> {
         // From here on the transform may own the element: keep only raw pointers.
-        let (hdr, pool) = self.el.into_raw();
-        let hdr = hdr.as_ptr();
+        let hdr = self.into_raw().as_ptr();
         // SAFETY: `hdr` is our element with an initialised header; by the type invariant the
         // C request fits at `req_offset`. The scatterlist entries are ours to initialise, and
         // the caller guarantees the memory they describe.
@@ -400,11 +500,11 @@ impl<C: RequestContext> RequestBox<C> {
                             sg_out = t.dst.as_ref().map_or(sg_in, |d| d.raw());
                         }
                         _ => {
-                            bindings::sg_set_page(sg_in, src.page, src.len, src.offset);
-                            bindings::sg_set_page(sg_out, dst.page, dst.len, dst.offset);
+                            super::scatterlist::sg_set_page(sg_in, src.page, src.len, src.offset);
+                            super::scatterlist::sg_set_page(sg_out, dst.page, dst.len, dst.offset);
                         }
                     }
-                    bindings::skcipher_request_set_crypt(req, sg_in, sg_out, src.len, iv);
+                    super::skcipher::set_crypt(req, sg_in, sg_out, src.len, iv);
                     if encrypt {
                         bindings::crypto_skcipher_encrypt(req)
                     } else {
@@ -437,7 +537,12 @@ impl<C: RequestContext> RequestBox<C> {
                     // | sector (LE) | IV    | sector in/out    | in/out  |
                     for (sg, data) in [(sg_in, src), (sg_out, dst)] {
                         bindings::sg_set_buf(sg, aad, aad_len);
-                        bindings::sg_set_page(sg.add(1), data.page, data.len, data.offset);
+                        super::scatterlist::sg_set_page(
+                            sg.add(1),
+                            data.page,
+                            data.len,
+                            data.offset,
+                        );
                         bindings::sg_set_buf(sg.add(2), tag.ptr.cast(), tag.len);
                     }
                     bindings::aead_request_set_ad(req, aad_len);
@@ -458,8 +563,9 @@ impl<C: RequestContext> RequestBox<C> {
             Submitted::Backlogged
         } else {
             // SAFETY: The transform finished synchronously and does not keep the request.
-            let el = unsafe { PoolBox::from_raw(NonNull::new_unchecked(hdr), pool) };
-            Submitted::Done(RequestBox { el }, kernel::error::to_result(ret))
+            let hdr = unsafe { NonNull::new_unchecked(hdr) };
+            // INVARIANT: The request `into_raw` gave up above, ours again.
+            Submitted::Done(RequestBox { hdr }, kernel::error::to_result(ret))
         }
     }
 
@@ -474,9 +580,22 @@ impl<C: RequestContext> RequestBox<C> {
             C::backlog_started(unsafe { &(*hdr).ctx });
             return;
         }
-        // SAFETY: The transform hands the request back: rebuild the box `submit` gave up. The
-        // header records the pool the element came from.
-        let el = unsafe { PoolBox::from_raw(NonNull::new_unchecked(hdr), (*hdr).pool) };
-        C::complete(RequestBox { el }, kernel::error::to_result(err));
+        // SAFETY: `data` is the header `submit` passed, not null.
+        let hdr = unsafe { NonNull::new_unchecked(hdr) };
+        // INVARIANT: The transform hands the request back: the box `submit` gave up.
+        C::complete(RequestBox { hdr }, kernel::error::to_result(err));
+    }
+}
+
+impl<C: RequestContext> Drop for RequestBox<C> {
+    fn drop(&mut self) {
+        pr_warn!("cipher request dropped without being freed; leaking its memory\n");
+        let hdr = self.hdr.as_ptr();
+        // SAFETY: The header is valid and ours (type invariant); the context is read out
+        // before it is dropped, as in `RequestPool::free`.
+        unsafe {
+            core::ptr::drop_in_place(&raw mut (*hdr).tables);
+            drop(core::ptr::read(&raw const (*hdr).ctx));
+        }
     }
 }

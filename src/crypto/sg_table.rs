@@ -45,7 +45,12 @@ impl SgTable {
             // SAFETY: Entry `i` is within the table (type invariant); `sg_set_page` keeps the
             // end mark `sg_init_table` set.
             unsafe {
-                bindings::sg_set_page(self.sg.as_ptr().add(i as usize), e.page, e.len, e.offset)
+                super::scatterlist::sg_set_page(
+                    self.sg.as_ptr().add(i as usize),
+                    e.page,
+                    e.len,
+                    e.offset,
+                )
             };
         }
     }

@@ -159,7 +159,7 @@ impl Tfm {
             core::ptr::copy_nonoverlapping(iv.as_ptr(), ivp, iv.len());
             bindings::crypto_init_wait(wait.get());
             bindings::sg_init_table(src.get(), 1);
-            bindings::sg_set_page(src.get(), bindings::zero_page(), len as u32, 0);
+            super::scatterlist::sg_set_page(src.get(), bindings::zero_page(), len as u32, 0);
             bindings::sg_init_one(dst.get(), outp.cast(), len as u32);
             bindings::skcipher_request_set_tfm(req, self.raw());
             bindings::skcipher_request_set_callback(
@@ -168,7 +168,7 @@ impl Tfm {
                 Some(bindings::crypto_req_done),
                 wait.get().cast(),
             );
-            bindings::skcipher_request_set_crypt(req, src.get(), dst.get(), len as u32, ivp.cast());
+            set_crypt(req, src.get(), dst.get(), len as u32, ivp.cast());
             let r = bindings::crypto_wait_req(bindings::crypto_skcipher_encrypt(req), wait.get());
             core::ptr::copy_nonoverlapping(outp, out.as_mut_ptr(), len);
             r
@@ -233,5 +233,27 @@ impl Drop for SensitiveBuf {
     fn drop(&mut self) {
         // SAFETY: By the type invariant `ptr` is a kmalloc allocation we own.
         unsafe { bindings::kfree_sensitive(self.ptr.as_ptr().cast()) };
+    }
+}
+
+/// Sets the data and IV of `req`: `len` bytes from `src` to `dst`
+/// (`skcipher_request_set_crypt`, written out: the per-sector path sets it for every request).
+///
+/// # Safety
+///
+/// `req` must be valid for writes and not in flight.
+pub(crate) unsafe fn set_crypt(
+    req: *mut bindings::skcipher_request,
+    src: *mut bindings::scatterlist,
+    dst: *mut bindings::scatterlist,
+    len: u32,
+    iv: *mut c_void,
+) {
+    // SAFETY: `req` is valid for writes and the transform does not use it (caller).
+    unsafe {
+        (*req).src = src;
+        (*req).dst = dst;
+        (*req).cryptlen = len;
+        (*req).iv = iv.cast();
     }
 }

@@ -278,6 +278,9 @@ enum Origin<T: IoOps> {
 /// - For [`Origin::PerBio`], `self` lives in that bio's per-bio data, and the bio completes
 ///   when the count drops to zero. For [`Origin::Pool`], `self` is the value of a [`PoolBox`]
 ///   of `pool`, given back when the count drops to zero.
+/// - A non-null `embedded` points into the same memory, after `self`, at
+///   [`Io::request_size`]`(config)` bytes aligned to `CRYPTO_MINALIGN` that belong to `self`:
+///   free while `embedded_busy` is 0, else holding a request of the I/O's.
 #[pin_data]
 pub(crate) struct Io<T: IoOps> {
     refcount: Refcount,
@@ -297,6 +300,11 @@ pub(crate) struct Io<T: IoOps> {
     origin: Origin<T>,
     pool: Option<NonNull<Mempool>>,
     config: NonNull<T::Config>,
+    /// Room for the first request of a conversion (dm-crypt's request in the per-bio data):
+    /// a bio whose cipher finishes synchronously allocates none.
+    embedded: *mut u8,
+    /// Whether the embedded request is in use.
+    embedded_busy: Atomic<u32>,
     #[pin]
     work: Work<Io<T>>,
     /// The work item for the system BH workqueue ([`BH_WORK`]): a work item that runs in
@@ -493,6 +501,13 @@ impl<T: IoOps> Io<T> {
         self.done.wait_for_completion();
     }
 
+    /// The memory of the embedded request, if it is free; taken until [`free_request`] gives
+    /// it back.
+    fn take_embedded(&self) -> Option<NonNull<u8>> {
+        let mem = NonNull::new(self.embedded)?;
+        (self.embedded_busy.xchg(1, Acquire) == 0).then_some(mem)
+    }
+
     /// Copies the out bio's data into the base bio, from the start of each (`bio_copy_data`),
     /// and drops the out bio. For a conversion done in a private buffer (the integrity
     /// recheck); nothing may access either bio's data meanwhile.
@@ -502,9 +517,39 @@ impl<T: IoOps> Io<T> {
         Ok(())
     }
 
-    /// The per-bio data size dm core must reserve for an `Io<T>`.
-    pub(super) const fn per_bio_size() -> usize {
-        size_of::<Self>()
+    /// Where the embedded request starts, from the start of the `Io`.
+    const fn request_offset() -> usize {
+        let min = bindings::CRYPTO_MINALIGN;
+        (size_of::<Self>() + min - 1) & !(min - 1)
+    }
+
+    /// The size of the embedded request.
+    fn request_size(config: &T::Config) -> usize {
+        T::request_pool(config).size()
+    }
+
+    /// The memory an `Io<T>` takes with its embedded request, for requests of
+    /// `request_size` bytes ([`RequestPool::size`]).
+    pub(crate) fn size_with(request_size: usize) -> usize {
+        Self::request_offset() + request_size
+    }
+
+    /// The per-bio data size dm core must reserve for an `Io<T>` of a target with private
+    /// data `config`.
+    pub(super) fn per_bio_size(config: &T::Config) -> usize {
+        Self::size_with(Self::request_size(config))
+    }
+
+    /// The embedded request of an `Io` about to be built at `slot` in `len` bytes: `None`
+    /// if they have no room for it, or it would not be aligned.
+    fn embedded_at(slot: *mut Self, len: usize, config: &T::Config) -> *mut u8 {
+        let at = slot.cast::<u8>().wrapping_add(Self::request_offset());
+        let fits = len >= Self::per_bio_size(config);
+        if fits && at.addr() % bindings::CRYPTO_MINALIGN == 0 {
+            at
+        } else {
+            core::ptr::null_mut()
+        }
     }
 
     /// Builds the per-bio `Io` of `bio` in its per-bio data.
@@ -515,15 +560,19 @@ impl<T: IoOps> Io<T> {
     /// at least [`Io::per_bio_size`], and whose private data `config` is.
     pub(super) unsafe fn start(bio: &mut Bio, config: &T::Config, data: T) -> ARef<Self> {
         let raw = bio.as_raw();
-        // SAFETY: By the caller's guarantee the per-bio data holds an `Io<T>`.
-        let slot = unsafe { bindings::dm_per_bio_data(raw, size_of::<Self>()) }.cast::<Self>();
-        // SAFETY: Same as `Self::init_at`, with the per-bio data as the slot.
+        let len = Self::per_bio_size(config);
+        // SAFETY: By the caller's guarantee the per-bio data holds `len` bytes.
+        let slot = unsafe { bindings::dm_per_bio_data(raw, len) }.cast::<Self>();
+        let embedded = Self::embedded_at(slot, len, config);
+        // SAFETY: Same as `Self::init_at`, with the per-bio data as the slot; `embedded` is
+        // null or room in it after the `Io`.
         unsafe {
             Self::init_at(
                 slot,
                 Origin::PerBio(NonNull::new_unchecked(raw)),
                 None,
                 config,
+                embedded,
                 data,
             )
         }
@@ -539,16 +588,21 @@ impl<T: IoOps> Io<T> {
     ) -> Option<ARef<Self>> {
         let el = pool.pool.alloc::<Self>(gfp)?;
         let (slot, pool_ptr) = el.into_raw();
+        let slot = slot.as_ptr().cast::<Self>();
         let base = Self::base(base);
         let config = NonNull::from(base.config());
-        // SAFETY: `slot` is a block of `pool` big enough for `Self` that we own; `config` is
-        // the base's, valid while the new `Io` holds its reference on the base.
+        // SAFETY: `config` is the base's, valid while the new `Io` holds its reference on it.
+        let config = unsafe { config.as_ref() };
+        let embedded = Self::embedded_at(slot, pool.size, config);
+        // SAFETY: `slot` is a block of `pool` big enough for `Self` that we own, `embedded`
+        // null or room in it after the `Io`; `config` is the base's (see above).
         Some(unsafe {
             Self::init_at(
-                slot.as_ptr().cast(),
+                slot,
                 Origin::Pool(base),
                 Some(pool_ptr),
-                config.as_ref(),
+                config,
+                embedded,
                 data,
             )
         })
@@ -556,12 +610,15 @@ impl<T: IoOps> Io<T> {
 
     /// # Safety
     ///
-    /// `slot` must be valid for writes of a `Self`, pinned, and live as `origin` says.
+    /// `slot` must be valid for writes of a `Self`, pinned, and live as `origin` says; a
+    /// non-null `embedded` must point into the same memory, after the `Self`, at
+    /// [`Io::request_size`] bytes aligned to `CRYPTO_MINALIGN` that live as long.
     unsafe fn init_at(
         slot: *mut Self,
         origin: Origin<T>,
         pool: Option<NonNull<Mempool>>,
         config: &T::Config,
+        embedded: *mut u8,
         data: T,
     ) -> ARef<Self> {
         let init = pin_init!(Self {
@@ -574,6 +631,8 @@ impl<T: IoOps> Io<T> {
             origin,
             pool,
             config: NonNull::from(config),
+            embedded,
+            embedded_busy: Atomic::new(0),
             work <- new_work!("dm::Io::work"),
             bh_work <- new_work!("dm::Io::bh_work"),
             data,
@@ -581,7 +640,7 @@ impl<T: IoOps> Io<T> {
         // SAFETY: `slot` is valid and pinned (caller); the initialiser cannot fail.
         let _ = unsafe { init.__init(slot) };
         // INVARIANT: `config` is the target's private data (caller); `origin` says where the
-        // object lives (caller).
+        // object lives (caller), `embedded` where its free embedded request is (caller).
         // SAFETY: The object is initialised with a count of one, which we hand out.
         unsafe { ARef::from_raw(NonNull::new_unchecked(slot)) }
     }
@@ -592,14 +651,19 @@ impl<T: IoOps> Io<T> {
 pub(crate) struct IoPool<T: IoOps> {
     #[pin]
     pool: Mempool,
+    /// The size of the pool's elements.
+    size: usize,
     _t: core::marker::PhantomData<T>,
 }
 
 impl<T: IoOps> IoPool<T> {
-    /// A pool with `min_nr` `Io`s in reserve.
-    pub(crate) fn new(min_nr: u32) -> impl PinInit<Self, Error> {
+    /// A pool with `min_nr` `Io`s in reserve, each with room for an embedded request of
+    /// `request_size` bytes ([`RequestPool::size`] of the target's request pool).
+    pub(crate) fn new(min_nr: u32, request_size: usize) -> impl PinInit<Self, Error> {
+        let size = Io::<T>::size_with(request_size);
         try_pin_init!(Self {
-            pool <- Mempool::new_kmalloc(min_nr, size_of::<Io<T>>()),
+            pool <- Mempool::new_kmalloc(min_nr, size),
+            size,
             _t: core::marker::PhantomData,
         })
     }
@@ -678,14 +742,16 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
     pub(crate) fn fill(&mut self, gfp: Gfp) -> bool {
         if self.req.is_none() {
             let pool = T::request_pool(self.io.config());
-            self.req = pool.alloc(
-                gfp,
-                IoReq {
-                    io: self.io.clone(),
-                    sector: 0,
-                    encrypt: false,
-                },
-            );
+            let ctx = IoReq {
+                io: self.io.clone(),
+                sector: 0,
+                encrypt: false,
+            };
+            self.req = match self.io.take_embedded() {
+                // SAFETY: The embedded request's memory, ours until `free_request` releases it.
+                Some(mem) => Some(unsafe { pool.init_in(mem, ctx) }),
+                None => pool.alloc(gfp, ctx),
+            };
         }
         self.req.is_some()
     }
@@ -943,7 +1009,7 @@ impl<T: IoOps> RequestSlot<'_, T> {
 impl<T: IoOps> Drop for RequestSlot<'_, T> {
     fn drop(&mut self) {
         if let Some(req) = self.req.take() {
-            T::request_pool(self.io.config()).free(req);
+            free_request(self.io, req);
         }
         self.io.inflight.fetch_sub(self.spare + 1, Release);
     }
@@ -967,12 +1033,16 @@ pub(crate) struct IoReq<T: IoOps> {
 
 impl<T: IoOps> IoReq<T> {
     /// Runs [`IoOps::post`] on the destination of a request that succeeded.
+    #[inline]
     fn post(req: &RequestBox<Self>) {
         let ctx = req.ctx();
+        if !T::wants_post(&ctx.io) {
+            return;
+        }
         let dst = req.dst();
         // A multi-data-unit request records no single destination: its tables admit no
         // post-processing (`multi_du::eligible`).
-        if dst.page.is_null() || !T::wants_post(&ctx.io) {
+        if dst.page.is_null() {
             return;
         }
         let seg = Segment {
@@ -994,7 +1064,7 @@ impl<T: IoOps> RequestContext for IoReq<T> {
         }
         let io = req.ctx().io.clone();
         let sector = req.ctx().sector;
-        T::request_pool(io.config()).free(req);
+        free_request(&io, req);
         io.inflight.fetch_sub(1, Release);
         T::crypt_done(io, result, sector);
     }
@@ -1002,6 +1072,16 @@ impl<T: IoOps> RequestContext for IoReq<T> {
     fn backlog_started(&self) {
         // Not throttled on the backlog (dm-crypt waits here): an I/O issues at most one
         // request per sector of a bio no larger than the split size.
+    }
+}
+
+/// Ends a request of `io`: back to the pool, or the embedded request free again. The caller
+/// holds a reference on `io`, so the memory of an embedded request outlives this.
+fn free_request<T: IoOps>(io: &Io<T>, req: RequestBox<IoReq<T>>) {
+    if let Some(ctx) = T::request_pool(io.config()).free(req) {
+        // INVARIANT: The request is out of the memory (its context moved here).
+        io.embedded_busy.store(0, Release);
+        drop(ctx);
     }
 }
 

@@ -345,11 +345,12 @@ impl<T: Operations> VTable<T> {
         }
         match result {
             Ok(this) => {
+                let per_bio_size = Io::<T::Io>::per_bio_size(&this) as c_uint;
                 // SAFETY: `ti` is valid; `private` and `per_io_data_size` are ours to set in
                 // `ctr`. The per-bio data holds the target's `Io` (see `MapBio::start_io`).
                 unsafe {
                     (*ti).private = this.into_foreign();
-                    (*ti).per_io_data_size = Io::<T::Io>::per_bio_size() as c_uint;
+                    (*ti).per_io_data_size = per_bio_size;
                 }
                 0
             }

@@ -18,7 +18,8 @@
 #   BENCH_WORKLOADS  rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8
 #   BENCH_REPS, BENCH_RUNTIME (seconds per run), BENCH_WARMUP (seconds)
 #   BENCH_PROFILE=1  also profile each cell once per target with perf (brought along by the
-#                    host in /job/files/perf), the top kernel symbols as "@@P" lines
+#                    host in /job/files/perf) for BENCH_PROFILE_RUNTIME seconds (default 5):
+#                    the share of each object and the hottest symbols as "@@P" lines
 #
 # Every figure goes out as one line starting with "@@B" for the host to report on:
 #   @@B info KEY VALUE...
@@ -37,6 +38,7 @@ set -u
 : "${BENCH_REPS:=3}"
 : "${BENCH_RUNTIME:=2}"
 : "${BENCH_WARMUP:=1}"
+: "${BENCH_PROFILE_RUNTIME:=5}"
 REGION_MIB=192
 
 die() {
@@ -172,16 +174,32 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     fi
 fi
 
-# profile LABEL DEV WL: where the CPU time of one run goes (all CPUs, idle left out): per
-# object (kernel, modules, fio), then the hottest symbols.
+# profile LABEL DEV WL: where the CPU time of one run of BENCH_PROFILE_RUNTIME seconds goes
+# (all CPUs, idle left out): the share of each object (kernel, each module, user space), then
+# the hottest symbols. perf's own module maps misfile samples of one module under another
+# here, so each sampled address is looked up in /proc/kallsyms directly: both sorted as
+# 16-digit hex strings, each address is charged to the text symbol at or below it.
 profile() {
     $PERF record -q -a -F 997 -o /tmp/perf.data -- \
-        fio --name=p --filename="$2" $(fio_args "$3") --runtime="$BENCH_RUNTIME" \
+        fio --name=p --filename="$2" $(fio_args "$3") --runtime="$BENCH_PROFILE_RUNTIME" \
         --output=/dev/null >/dev/null 2>&1 || { echo "@@P $1 perf record failed"; return; }
-    for sort in dso sym; do
-        $PERF report -q -i /tmp/perf.data --stdio --no-children --sort $sort --percent-limit 0.5 2>/dev/null |
-            grep -v -e '^$' -e 'safe_halt' | head -n 25 | sed "s/^/@@P $1 $sort /"
-    done
+    {
+        awk '$2 ~ /^[tT]$/ { print $1 " 0 " $3 " " ($4 == "" ? "[kernel]" : $4) }' /proc/kallsyms
+        $PERF script -i /tmp/perf.data -F ip 2>/dev/null |
+            awk '{ ip = $1; while (length(ip) < 16) ip = "0" ip; print ip " 1" }'
+    } | sort | awk -v label="$1" '
+        $2 == 0 { sym = $3; obj = $4; next }
+        {
+            if (substr($1, 1, 4) != "ffff") { s = "[user]"; o = "[user]" } else { s = sym; o = obj }
+            if (s ~ /(safe_halt|default_idle|cpu_idle|do_idle|poll_idle|acpi_idle)/) next
+            n++; bysym[s " " o]++; byobj[o]++
+        }
+        END {
+            if (!n) { print "0 0 @@P " label " no samples"; exit }
+            printf "0 0 @@P %s samples %d (idle left out)\n", label, n
+            for (o in byobj) printf "1 %d @@P %s dso %6.2f%% %s\n", byobj[o], label, 100 * byobj[o] / n, o
+            for (s in bysym) if (100 * bysym[s] / n >= 0.3) printf "2 %d @@P %s sym %6.2f%% %s\n", bysym[s], label, 100 * bysym[s] / n, s
+        }' | sort -k1,1n -k2,2nr | cut -d" " -f3-
 }
 
 for d in $BENCH_DEVICES; do
