@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 SLOW = 0.97  # a cell below this ratio needs an explanation (issue: "more than 3% slower")
+FORCED = ("mdulib", "mduapi")  # flag sets that force a path `auto` would not take here
 
 WORKLOADS = {
     "rr4k1": "4k randread QD1",
@@ -88,16 +89,26 @@ def main():
         sys.exit("bench-report: no complete cell in %s" % (out / "raw.txt"))
 
     accel = info.get("accel", "?")
-    ratios = [r["ratio"] for r in rows]
-    slow = [r for r in rows if r["ratio"] < SLOW]
-    worst = min(rows, key=lambda r: r["ratio"])
+    # The issue's targets are about the path a table takes by default. The flag sets that
+    # force a multi-data-unit backend (an experiment: `auto` takes neither on x86) are
+    # summed up apart.
+    main = [r for r in rows if r["cell"][3] not in FORCED] or rows
+    forced = [r for r in rows if r["cell"][3] in FORCED and r not in main]
+    ratios = [r["ratio"] for r in main]
+    slow = [r for r in main if r["ratio"] < SLOW]
+    worst = min(main, key=lambda r: r["ratio"])
     summary = (
         "bench: %d cells, Rust/C throughput median %.3f (min %.3f at %s), %d cell(s) more than 3%% "
-        "slower, CPU/byte Rust/C median %.3f [%s, %s vCPUs; ratios only%s]"
-        % (len(rows), statistics.median(ratios), worst["ratio"], "/".join(worst["cell"]), len(slow),
-           statistics.median(r["cpu_ratio"] for r in rows), accel, info.get("vcpus", "?"),
-           ", TCG: absolute speeds mean nothing" if accel == "tcg" else "")
+        "slower, CPU/byte Rust/C median %.3f"
+        % (len(main), statistics.median(ratios), worst["ratio"], "/".join(worst["cell"]), len(slow),
+           statistics.median(r["cpu_ratio"] for r in main))
     )
+    if forced:
+        summary += "; forced multi-data-unit backends (%s): %d cells, median %.3f" % (
+            "/".join(sorted({r["cell"][3] for r in forced})), len(forced),
+            statistics.median(r["ratio"] for r in forced))
+    summary += " [%s, %s vCPUs; ratios only%s]" % (
+        accel, info.get("vcpus", "?"), ", TCG: absolute speeds mean nothing" if accel == "tcg" else "")
 
     md = ["# dm-crypt-rs vs the C dm-crypt", ""]
     md.append("- kernel %s (%s flavour), CPU %s, %s vCPUs, accelerator %s, module %s%s"
@@ -148,7 +159,7 @@ def main():
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(10, 0.28 * n + 3), 10), sharex=True)
     x = range(n)
     colors = ["tab:red" if r["ratio"] < SLOW else "tab:green" for r in rows]
-    ax1.bar(x, ratios, color=colors)
+    ax1.bar(x, [r["ratio"] for r in rows], color=colors)
     ax1.axhline(1.0, color="black", linewidth=0.8)
     ax1.axhline(SLOW, color="tab:red", linewidth=0.8, linestyle="--")
     ax1.set_ylabel("Rust/C throughput (median)")

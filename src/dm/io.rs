@@ -739,24 +739,29 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
     }
 
     /// Makes sure a request is at hand; `false` if none could be had (`gfp` cannot sleep).
+    #[inline]
     pub(crate) fn fill(&mut self, gfp: Gfp) -> bool {
-        if self.req.is_none() {
-            let pool = T::request_pool(self.io.config());
-            let ctx = IoReq {
-                io: self.io.clone(),
-                sector: 0,
-                encrypt: false,
-            };
-            self.req = match self.io.take_embedded() {
-                // SAFETY: The embedded request's memory, ours until `free_request` releases it.
-                Some(mem) => Some(unsafe { pool.init_in(mem, ctx) }),
-                None => pool.alloc(gfp, ctx),
-            };
-        }
+        self.req.is_some() || self.refill(gfp)
+    }
+
+    /// [`RequestSlot::fill`] without a request at hand: the embedded one, or one from the pool.
+    fn refill(&mut self, gfp: Gfp) -> bool {
+        let pool = T::request_pool(self.io.config());
+        let ctx = IoReq {
+            io: self.io.clone(),
+            sector: 0,
+            encrypt: false,
+        };
+        self.req = match self.io.take_embedded() {
+            // SAFETY: The embedded request's memory, ours until `free_request` releases it.
+            Some(mem) => Some(unsafe { pool.init_in(mem, ctx) }),
+            None => pool.alloc(gfp, ctx),
+        };
         self.req.is_some()
     }
 
     /// The segment of at least `len` bytes at `place`, within one page.
+    #[inline]
     fn segment(&self, place: Place<'_>, len: u32) -> Option<Segment> {
         match place {
             Place::Base(it) => it.segment(self.io.base_bio()),
