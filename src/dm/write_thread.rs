@@ -221,8 +221,15 @@ unsafe fn merge<T: SortedSubmit>(mut a: *mut Io<T>, mut b: *mut Io<T>) -> *mut I
 ///
 /// As for [`merge`].
 unsafe fn sorted<T: SortedSubmit>(mut list: *mut Io<T>) -> *mut Io<T> {
-    // `parts[i]` holds a sorted run of 2^i nodes pushed before everything after it.
+    // SAFETY: A non-null list starts with a live node (caller).
+    if list.is_null() || unsafe { (*list).write_next.load(Relaxed) }.is_null() {
+        // Nothing to sort: the common batch of a queue-depth-1 writer.
+        return list;
+    }
+    // `parts[i]` holds a sorted run of 2^i nodes pushed before everything after it; slots
+    // from `used` on are empty.
     let mut parts: [*mut Io<T>; 64] = [null_mut(); 64];
+    let mut used = 0;
     // Pushing made the list last-first: reverse it to the order of pushing first.
     let mut forward: *mut Io<T> = null_mut();
     while !list.is_null() {
@@ -249,9 +256,10 @@ unsafe fn sorted<T: SortedSubmit>(mut list: *mut Io<T>) -> *mut Io<T> {
         }
         // SAFETY: As above (the last slot only fills after 2^63 nodes).
         parts[i] = unsafe { merge(parts[i], carry) };
+        used = used.max(i + 1);
     }
     let mut result = null_mut();
-    for part in parts {
+    for &part in &parts[..used] {
         // SAFETY: As above; runs in higher slots were pushed earlier.
         result = unsafe { merge(part, result) };
     }
