@@ -243,6 +243,7 @@ impl BvecIter {
             it.bi_size = it.bi_size.wrapping_sub(bytes);
             return;
         }
+        debug_assert!(bytes <= it.bi_size, "advanced past the end");
         if bytes > it.bi_size {
             it.bi_size = 0;
             return;

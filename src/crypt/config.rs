@@ -321,6 +321,7 @@ impl dm::Operations for CryptConfig {
         let cipher = cipher::ctr_cipher(args, &features, &mut key)?;
         let crypto_path = cipher.path;
         let layout = cipher.ciphers.request_layout();
+        let request_size = RequestPool::<IoReq<CryptIo>>::element_size(layout);
         let req_pool = RequestPool::new(MIN_IOS, layout)
             .map_err(|e| CtrError::new(c"Cannot allocate crypt request mempool", e))?;
 
@@ -379,7 +380,7 @@ impl dm::Operations for CryptConfig {
                 req_pool <- req_pool,
                 client: Client::register(mempool::total_ram_pages()),
                 bs <- BioSet::new(MIN_IOS, BIO_MAX_VECS, &PAGES_PER_CLIENT),
-                fragments <- IoPool::new(MIN_IOS, RequestPool::<IoReq<CryptIo>>::element_size(layout)),
+                fragments <- IoPool::new(MIN_IOS, request_size),
                 tag_pool <- tag_pool,
                 recheck_lock <- new_mutex!(()),
                 io_queue,

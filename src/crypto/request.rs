@@ -7,10 +7,10 @@
 //! (`skcipher_request` or `aead_request`) with the transform's own context. A table uses one
 //! kind of transform, so a pool serves one kind. The same element can also be built in memory
 //! the caller provides ([`RequestPool::init_in`]): dm-crypt keeps its first request in the
-//! per-bio data, so that a bio whose cipher finishes synchronously allocates none. [`RequestBox::skcipher`] and
-//! [`RequestBox::aead`] return the request when the transform finished synchronously;
-//! otherwise the transform owns it until it calls [`RequestContext::complete`], possibly in
-//! interrupt context.
+//! per-bio data, so that a bio whose cipher finishes synchronously allocates none.
+//! [`RequestBox::skcipher`] and [`RequestBox::aead`] return the request when the transform
+//! finished synchronously; otherwise the transform owns it until it calls
+//! [`RequestContext::complete`], possibly in interrupt context.
 //!
 //! C headers: [`include/crypto/skcipher.h`](srctree/include/crypto/skcipher.h),
 //! [`include/crypto/aead.h`](srctree/include/crypto/aead.h)
@@ -218,9 +218,10 @@ impl<C: RequestContext> RequestPool<C> {
         pool: Option<NonNull<Mempool>>,
         ctx: C,
     ) -> RequestBox<C> {
+        const { assert!(align_of::<Header<C>>() <= bindings::CRYPTO_MINALIGN) };
         let hdr = hdr.cast::<Header<C>>();
         // SAFETY: `hdr` is valid for writes and aligned (caller; `CRYPTO_MINALIGN` is enough
-        // for a `Header`, which `Mempool::alloc` checks at build time).
+        // for a `Header`, asserted above).
         unsafe {
             hdr.as_ptr().write(Header {
                 iv: Iv([0; MAX_IV_SIZE]),
@@ -266,6 +267,7 @@ impl<C: RequestContext> RequestPool<C> {
     /// # Panics
     ///
     /// If `req` came from another pool (a bug).
+    #[must_use = "the memory of a request built by `init_in` is the caller's to release"]
     pub(crate) fn free(&self, req: RequestBox<C>) -> Option<C> {
         let hdr = req.into_raw().as_ptr();
         // SAFETY: The request was ours (type invariant of `RequestBox`) and is not in flight:

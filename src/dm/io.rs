@@ -280,7 +280,8 @@ enum Origin<T: IoOps> {
 ///   of `pool`, given back when the count drops to zero.
 /// - A non-null `embedded` points into the same memory, after `self`, at
 ///   [`Io::request_size`]`(config)` bytes aligned to `CRYPTO_MINALIGN` that belong to `self`:
-///   free while `embedded_busy` is 0, else holding a request of the I/O's.
+///   free while `embedded_busy` is 0, else reserved by [`Io::take_embedded`] for a request of
+///   the I/O's (and holding it from [`RequestPool::init_in`] to [`free_request`]).
 #[pin_data]
 pub(crate) struct Io<T: IoOps> {
     refcount: Refcount,
@@ -540,8 +541,8 @@ impl<T: IoOps> Io<T> {
         Self::size_with(Self::request_size(config))
     }
 
-    /// The embedded request of an `Io` about to be built at `slot` in `len` bytes: `None`
-    /// if they have no room for it, or it would not be aligned.
+    /// The embedded request of an `Io` about to be built at `slot` in `len` bytes: null if
+    /// they have no room for it, or it would not be aligned.
     fn embedded_at(slot: *mut Self, len: usize, config: &T::Config) -> *mut u8 {
         let at = slot.cast::<u8>().wrapping_add(Self::request_offset());
         let fits = len >= Self::per_bio_size(config);
@@ -674,8 +675,8 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
     /// last reference goes; `map` returns [`super::MapResult::Submitted`].
     pub(crate) fn start_io(self, config: &O, data: O::Io) -> ARef<Io<O::Io>> {
         // SAFETY: `MapBio` is only made for the bio of `map` on a target of type `O`, whose
-        // per-bio data size the `ctr` trampoline set to `Io::<O::Io>::per_bio_size()`, and
-        // `config` is that target's private data (`map` receives it as `&self`).
+        // per-bio data size the `ctr` trampoline set to `Io::<O::Io>::per_bio_size(config)`,
+        // and `config` is that target's private data (`map` receives it as `&self`).
         unsafe { Io::start(self.bio, config, data) }
     }
 }
@@ -753,7 +754,9 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
             encrypt: false,
         };
         self.req = match self.io.take_embedded() {
-            // SAFETY: The embedded request's memory, ours until `free_request` releases it.
+            // SAFETY: By the type invariant of `Io` the embedded memory is aligned to
+            // `CRYPTO_MINALIGN` and holds `request_size(config)` bytes, which is
+            // `pool.size()`; `take_embedded` reserved it for us until `free_request`.
             Some(mem) => Some(unsafe { pool.init_in(mem, ctx) }),
             None => pool.alloc(gfp, ctx),
         };
@@ -1084,8 +1087,9 @@ impl<T: IoOps> RequestContext for IoReq<T> {
 /// holds a reference on `io`, so the memory of an embedded request outlives this.
 fn free_request<T: IoOps>(io: &Io<T>, req: RequestBox<IoReq<T>>) {
     if let Some(ctx) = T::request_pool(io.config()).free(req) {
-        // INVARIANT: The request is out of the memory (its context moved here).
-        io.embedded_busy.store(0, Release);
+        // An embedded request lives in the memory of the `Io` its context refers to.
+        // INVARIANT: The request is out of that memory (its context moved here).
+        ctx.io.embedded_busy.store(0, Release);
         drop(ctx);
     }
 }

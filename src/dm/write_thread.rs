@@ -259,7 +259,7 @@ unsafe fn sorted<T: SortedSubmit>(mut list: *mut Io<T>) -> *mut Io<T> {
         used = used.max(i + 1);
     }
     let mut result = null_mut();
-    for &part in &parts[..used] {
+    for &part in parts[..used].iter().filter(|p| !p.is_null()) {
         // SAFETY: As above; runs in higher slots were pushed earlier.
         result = unsafe { merge(part, result) };
     }
