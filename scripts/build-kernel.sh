@@ -6,9 +6,11 @@
 #
 #   scripts/build-kernel.sh [base|debug|dataunit] [--dir]     (--dir: only print the folder)
 #
-# dataunit is the base kernel with scripts/kernel-patches/*.patch applied (the proposed crypto
-# API data-unit support, which the multi-data-unit path's crypto API backend needs), built
-# from a patched copy of the source.
+# Every flavour carries the fixes in scripts/kernel-patches/fixes/ (kernel bugs the tests run
+# into, with the C target as much as with dm-crypt-rs); dataunit adds
+# scripts/kernel-patches/dataunit/ (the proposed crypto API data-unit support, which the
+# multi-data-unit path's crypto API backend needs). A patched kernel builds from a patched
+# copy of the source.
 #
 # The result holds bzImage, the Rust metadata the module build needs and, under modroot/, the
 # in-tree modules the guest loads (dm-crypt.ko, the C oracle, and the other dm targets).
@@ -17,7 +19,7 @@ source "$(dirname "$0")/common.sh"
 load_toolchain
 
 FLAVOUR=${1:-base}
-PATCHES=()
+PATCHES=("$TOP"/scripts/kernel-patches/fixes/*.patch)
 # Extra make arguments per flavour; the module build reads them back from $KOUT/make-args.
 case $FLAVOUR in
     base)
@@ -31,7 +33,7 @@ case $FLAVOUR in
     dataunit)
         FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/dataunit.config")
         MAKE_ARGS=()
-        PATCHES=("$TOP"/scripts/kernel-patches/*.patch) ;;
+        PATCHES+=("$TOP"/scripts/kernel-patches/dataunit/*.patch) ;;
     *) die "unknown kernel flavour '$FLAVOUR' (base, debug or dataunit)" ;;
 esac
 

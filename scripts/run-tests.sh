@@ -41,7 +41,7 @@ fi
 
 # The tests in tests/guest/lowmem/ run in a second boot: a guest with 160 MiB and the
 # minimal image. A third boot, of the dataunit kernel (the base kernel with the proposed
-# crypto API data-unit support of scripts/kernel-patches), runs the test of the
+# crypto API data-unit support of scripts/kernel-patches/dataunit), runs the test of the
 # multi-data-unit path's crypto API backend, which needs that API. Named tests go to the
 # boot they belong to.
 main_tests=() lowmem_tests=() dataunit_tests=()

@@ -4,7 +4,7 @@
 #
 # On a kernel without the crypto API's data-unit support (Linux 7.3 as released) a table stays
 # on the per-sector path, says why, and writes what the C target writes. On the "dataunit"
-# test kernel (scripts/kernel-patches; `make test` boots it for this test): for each table
+# test kernel (scripts/kernel-patches/dataunit; `make test` boots it for this test): for each table
 # the C target, dm-crypt-rs on this path and on the per-sector path write byte-identical
 # ciphertext and read each other's; tables the backend cannot take say why; and with the
 # scatterlist allocations failing (FAILSLAB on the writing task, writes converted inline),
