@@ -185,15 +185,15 @@ impl BvecIter {
     ///
     /// The per-sector loops of a conversion call this and [`BvecIter::advance`] for every
     /// sector, so these are the C inlines written out, not calls into C helpers.
-    fn mp_bvec(&self, bio: &Bio) -> bindings::bio_vec {
+    fn mp_bvec(&self, bio: &Bio) -> Bvec {
         let it = &self.0;
         // SAFETY: `bio` is valid, and a position with bytes left indexes an entry of its bvec
         // table, which nothing changes while the bio is in flight.
         let bv = unsafe { *(*bio.as_raw()).bi_io_vec.add(it.bi_idx as usize) };
-        bindings::bio_vec {
-            bv_page: bv.bv_page,
-            bv_len: bv.bv_len.wrapping_sub(it.bi_offset).min(it.bi_size),
-            bv_offset: bv.bv_offset.wrapping_add(it.bi_offset),
+        Bvec {
+            page: bv.bv_page,
+            offset: bv.bv_offset.wrapping_add(it.bi_offset),
+            len: bv.bv_len.wrapping_sub(it.bi_offset).min(it.bi_size),
         }
     }
 
@@ -205,33 +205,25 @@ impl BvecIter {
         }
         let mp = self.mp_bvec(bio);
         let page_size = PAGE_SIZE as u32;
-        let (n, offset) = (mp.bv_offset / page_size, mp.bv_offset % page_size);
+        let (n, offset) = (mp.offset / page_size, mp.offset % page_size);
         let page = if n == 0 {
-            mp.bv_page
+            mp.page
         } else {
             // SAFETY: A bvec's pages are physically contiguous, and its data covers page `n`
             // (the offset lies within the bvec).
-            unsafe { bindings::nth_page(mp.bv_page, n) }
+            unsafe { bindings::nth_page(mp.page, n) }
         };
         Some(Segment {
             page,
             offset,
-            len: mp.bv_len.min(page_size - offset),
+            len: mp.len.min(page_size - offset),
         })
     }
 
     /// The multi-page segment at the current position (`mp_bvec_iter_bvec`, what
     /// `__bio_for_each_bvec` visits: a large folio stays one piece), or `None` at the end.
     pub(crate) fn bvec(&self, bio: &Bio) -> Option<Bvec> {
-        if self.0.bi_size == 0 {
-            return None;
-        }
-        let bv = self.mp_bvec(bio);
-        Some(Bvec {
-            page: bv.bv_page,
-            offset: bv.bv_offset,
-            len: bv.bv_len,
-        })
+        (self.0.bi_size != 0).then(|| self.mp_bvec(bio))
     }
 
     /// Advances by `bytes` (`bio_advance_iter`). Past the end it stops at the end, as

@@ -117,6 +117,23 @@ struct Header<C> {
     ctx: C,
 }
 
+impl<C> Header<C> {
+    /// Ends the header where it is: drops what it owns and moves the context out, so that the
+    /// context is dropped (maybe with the last reference to the header's memory) after it.
+    ///
+    /// # Safety
+    ///
+    /// `hdr` must be a valid header owned by the caller, which is not used afterwards.
+    unsafe fn take_ctx(hdr: *mut Self) -> C {
+        // SAFETY: A valid header, ours, used no more (caller): each field is dropped or moved
+        // out once; the others are plain data.
+        unsafe {
+            core::ptr::drop_in_place(&raw mut (*hdr).tables);
+            core::ptr::read(&raw const (*hdr).ctx)
+        }
+    }
+}
+
 /// What an AEAD request needs beyond [`Header`].
 #[repr(C)]
 struct AeadPart {
@@ -280,12 +297,9 @@ impl<C: RequestContext> RequestPool<C> {
                         .free(PoolBox::from_raw(NonNull::new_unchecked(hdr), pool));
                     None
                 }
-                None => {
-                    // Out of the caller's memory before it is the caller's again: the context
-                    // may hold the last reference to what contains that memory.
-                    core::ptr::drop_in_place(&raw mut (*hdr).tables);
-                    Some(core::ptr::read(&raw const (*hdr).ctx))
-                }
+                // Out of the caller's memory before it is the caller's again: the context
+                // may hold the last reference to what contains that memory.
+                None => Some(Header::take_ctx(hdr)),
             }
         }
     }
@@ -592,12 +606,7 @@ impl<C: RequestContext> RequestBox<C> {
 impl<C: RequestContext> Drop for RequestBox<C> {
     fn drop(&mut self) {
         pr_warn!("cipher request dropped without being freed; leaking its memory\n");
-        let hdr = self.hdr.as_ptr();
-        // SAFETY: The header is valid and ours (type invariant); the context is read out
-        // before it is dropped, as in `RequestPool::free`.
-        unsafe {
-            core::ptr::drop_in_place(&raw mut (*hdr).tables);
-            drop(core::ptr::read(&raw const (*hdr).ctx));
-        }
+        // SAFETY: The header is valid and ours (type invariant), and not used after this.
+        drop(unsafe { Header::take_ctx(self.hdr.as_ptr()) });
     }
 }
