@@ -328,16 +328,20 @@ impl BlockDevice {
         self.0.get()
     }
 
-    /// The logical block size in bytes.
+    /// The logical block size in bytes (`bdev_logical_block_size`; read on every bio).
+    #[inline]
     pub(crate) fn logical_block_size(&self) -> u32 {
-        // SAFETY: The device is valid (type invariant).
-        unsafe { bindings::bdev_logical_block_size(self.as_raw()) }
+        // SAFETY: The device is valid (type invariant), and so is its queue, which lives as
+        // long as the device. A plain read, as C's inline makes: the block layer changes the
+        // limits of a live queue only with the queue frozen.
+        unsafe { (*(*self.as_raw()).bd_queue).limits.logical_block_size }
     }
 
-    /// The most segments a bio to this device may have.
+    /// The most segments a bio to this device may have (`bdev_max_segments`).
+    #[inline]
     pub(crate) fn max_segments(&self) -> u32 {
-        // SAFETY: The device is valid (type invariant).
-        unsafe { bindings::bdev_max_segments(self.as_raw()) }
+        // SAFETY: As in `logical_block_size`.
+        unsafe { (*(*self.as_raw()).bd_queue).limits.max_segments }.into()
     }
 
     /// The device's name as `%pg` prints it (`sda1`, `nvme0n1p1`, `dm-0`), for messages.

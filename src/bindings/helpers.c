@@ -320,16 +320,6 @@ struct page *dmc_helper_nth_page(struct page *page, unsigned int n)
 
 /* Block devices and queue limits. */
 
-unsigned int dmc_helper_bdev_logical_block_size(struct block_device *bdev)
-{
-	return bdev_logical_block_size(bdev);
-}
-
-unsigned int dmc_helper_bdev_max_segments(struct block_device *bdev)
-{
-	return queue_max_segments(bdev_get_queue(bdev));
-}
-
 u8 dmc_helper_bdev_partno(struct block_device *bdev)
 {
 	return bdev_partno(bdev);
