@@ -2,7 +2,7 @@
 /*
  * dmcrs-failnth: a table load whose N-th fault-injection point fails, for every N.
  *
- *   dmcrs-failnth TARGET SECTORS "PARAMS" [MAX]
+ *   dmcrs-failnth [--fresh] TARGET SECTORS "PARAMS" [MAX]
  *
  * Creates device "dmcrs-failnth" and loads the one-line table "0 SECTORS TARGET PARAMS" into
  * it once without a fault, which sets up the device's queue; clears it again. Then, for
@@ -17,7 +17,9 @@
  * nobody waits for it, and the queue can be freed before the drain's RCU callback runs: a
  * WARNING in percpu_ref_exit, then a crash in rcu_core; with the C target alone too). The
  * test kernels carry the fix (scripts/kernel-patches/fixes/); this keeps the test off that
- * path anyway, and dm core's own first-load points are not what it is after.
+ * path anyway, and dm core's own first-load points are not what it is after. --fresh takes
+ * that path on purpose: a new device for every load, removed after it (testbed.sh checks
+ * the fix with it).
  * Prints "points N: refused R (errno histogram), accepted A" and exits 1 if the loads never
  * got to the end of the constructor.
  */
@@ -85,13 +87,17 @@ static int fail_nth(int n)
 
 int main(int argc, char **argv)
 {
-	int max = argc > 4 ? atoi(argv[4]) : 2000, refused = 0, accepted = 0, n;
+	int fresh = argc > 1 && !strcmp(argv[1], "--fresh");
+	int max, refused = 0, accepted = 0, n;
 	int errs[256] = { 0 };
 
+	argc -= fresh;
+	argv += fresh;
 	if (argc < 4) {
-		fprintf(stderr, "usage: dmcrs-failnth TARGET SECTORS \"PARAMS\" [MAX]\n");
+		fprintf(stderr, "usage: dmcrs-failnth [--fresh] TARGET SECTORS \"PARAMS\" [MAX]\n");
 		return 2;
 	}
+	max = argc > 4 ? atoi(argv[4]) : 2000;
 	control = open("/dev/mapper/control", O_RDWR);
 	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (control < 0 || fail_nth_fd < 0) {
@@ -115,6 +121,10 @@ int main(int argc, char **argv)
 	for (n = 1; n <= max; n++) {
 		int err, left;
 
+		if (fresh && (dm(DM_DEV_REMOVE, NULL, 0, NULL) || dm(DM_DEV_CREATE, NULL, 0, NULL))) {
+			perror("DM_DEV_REMOVE, DM_DEV_CREATE");
+			return 2;
+		}
 		fail_nth(n);
 		err = dm(DM_TABLE_LOAD, argv[1], strtoull(argv[2], NULL, 0), argv[3]);
 		left = fail_nth(-1);
