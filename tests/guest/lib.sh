@@ -72,6 +72,18 @@ same_writes() {
         --size=$(($3 / 4))m --output=/dev/null || fail "fio seq on $1"
 }
 
+# fail_nth_ready: readies fault injection for dmcrs-failnth (failslab and fail_page_alloc
+# quiet, failing sleeping allocations too, until the test ends); false if the kernel has none.
+fail_nth_ready() {
+    _dbg=/sys/kernel/debug
+    [ -d $_dbg/failslab ] && [ -e /proc/self/fail-nth ] || return 1
+    for _f in failslab fail_page_alloc; do
+        echo 0 >$_dbg/$_f/verbose
+        echo N >$_dbg/$_f/ignore-gfp-wait
+    done
+    on_exit "echo Y >$_dbg/failslab/ignore-gfp-wait; echo Y >$_dbg/fail_page_alloc/ignore-gfp-wait"
+}
+
 # A device-mapper device is removed when the test ends.
 dm_create() { # NAME TABLE
     dmsetup create "$1" --table "$2" || return 1

@@ -59,13 +59,7 @@ dmsetup remove busy || fail "cannot remove the busy device"
 # Every failure point of the constructor, with several table shapes (DMCRS_FAILNTH_SHAPES of
 # them, default all five; the debug kernel, where each point costs seconds, runs two).
 shapes=${DMCRS_FAILNTH_SHAPES:-5}
-dbg=/sys/kernel/debug
-if [ -d $dbg/failslab ] && [ -e /proc/self/fail-nth ]; then
-    for f in failslab fail_page_alloc; do
-        echo 0 >$dbg/$f/verbose
-        echo N >$dbg/$f/ignore-gfp-wait
-    done
-    on_exit "echo Y >$dbg/failslab/ignore-gfp-wait; echo Y >$dbg/fail_page_alloc/ignore-gfp-wait"
+if fail_nth_ready; then
     for params in \
         "aes-xts-plain64 $K64 0 /dev/ram1 0" \
         "aes-cbc-essiv:sha256 $K64 0 /dev/ram1 0 4 allow_discards same_cpu_crypt sector_size:4096 iv_large_sectors" \

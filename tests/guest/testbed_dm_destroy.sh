@@ -7,19 +7,12 @@
 # (default 90): fail-nth table loads, each on a new device that is then removed, while the
 # loader is moved from CPU to CPU, which is what makes the two RCU callbacks run out of order.
 # Linux 7.3.4 without the fix warned in percpu_ref_exit and then crashed in rcu_core within
-# the first 60 seconds in both of two runs here.
+# the first 60 seconds in each of three runs here.
 . ./lib.sh
 
 [ "$(nproc)" -ge 2 ] || skip "one CPU: the race needs the loader to move between two"
-dbg=/sys/kernel/debug
-[ -d $dbg/failslab ] && [ -e /proc/self/fail-nth ] ||
-    skip "no fail-nth in this kernel (CONFIG_FAULT_INJECTION, FAILSLAB)"
+fail_nth_ready || skip "no fail-nth in this kernel (CONFIG_FAULT_INJECTION, FAILSLAB)"
 use_c_target
-for f in failslab fail_page_alloc; do
-    echo 0 >$dbg/$f/verbose
-    echo N >$dbg/$f/ignore-gfp-wait
-done
-on_exit "echo Y >$dbg/failslab/ignore-gfp-wait; echo Y >$dbg/fail_page_alloc/ignore-gfp-wait"
 K64=$(printf '0123456789abcdef%.0s' 1 2 3 4)
 kmsg_mark
 

@@ -18,8 +18,8 @@
  * WARNING in percpu_ref_exit, then a crash in rcu_core; with the C target alone too). The
  * test kernels carry the fix (scripts/kernel-patches/fixes/); this keeps the test off that
  * path anyway, and dm core's own first-load points are not what it is after. --fresh takes
- * that path on purpose: a new device for every load, removed after it (testbed.sh checks
- * the fix with it).
+ * that path on purpose: a new device for every load, removed after it
+ * (testbed_dm_destroy.sh checks the fix with it).
  * Prints "points N: refused R (errno histogram), accepted A" and exits 1 if the loads never
  * got to the end of the constructor.
  */
