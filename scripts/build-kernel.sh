@@ -4,13 +4,14 @@
 # Builds the test kernel (tinyconfig + scripts/kconfig/<flavour fragments>) out of tree, in a
 # cache folder keyed by every input, and prints that folder (the KDIR for the module build).
 #
-#   scripts/build-kernel.sh [base|debug|dataunit] [--dir]     (--dir: only print the folder)
+#   scripts/build-kernel.sh [base|debug|dataunit|inline] [--dir]   (--dir: only print the folder)
 #
 # Every flavour carries the fixes in scripts/kernel-patches/fixes/ (kernel bugs the tests run
 # into, with the C target as much as with dm-crypt-rs); dataunit adds
 # scripts/kernel-patches/dataunit/ (the proposed crypto API data-unit support, which the
 # multi-data-unit path's crypto API backend needs). A patched kernel builds from a patched
-# copy of the source.
+# copy of the source. inline is built with the clang of rustc's LLVM, with the kernel's C
+# helpers inlined into Rust (a bench flavour: make bench BENCH_KERNEL=inline).
 #
 # The result holds bzImage, the Rust metadata the module build needs and, under modroot/, the
 # in-tree modules the guest loads (dm-crypt.ko, the C oracle, and the other dm targets).
@@ -34,7 +35,10 @@ case $FLAVOUR in
         FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/dataunit.config")
         MAKE_ARGS=()
         PATCHES+=("$TOP"/scripts/kernel-patches/dataunit/*.patch) ;;
-    *) die "unknown kernel flavour '$FLAVOUR' (base, debug or dataunit)" ;;
+    inline)
+        FRAGMENTS=("$TOP/scripts/kconfig/base.config" "$TOP/scripts/kconfig/inline.config")
+        mapfile -t MAKE_ARGS < <("$TOP/scripts/provision.sh" --llvm) ;;
+    *) die "unknown kernel flavour '$FLAVOUR' (base, debug, dataunit or inline)" ;;
 esac
 
 JOBS=${JOBS:-$(($(nproc) + 1))}
