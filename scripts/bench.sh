@@ -43,7 +43,7 @@ fi
 
 out=${BENCH_OUT:-$TOP/bench-results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
-vars+=(BENCH_PROFILE BENCH_PROFILE_RUNTIME)
+vars+=(BENCH_PROFILE BENCH_PROFILE_RUNTIME BENCH_PROFILE_ADDRS)
 envs=() with=()
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     perf=$(command -v perf_6.1 || command -v perf) || die "BENCH_PROFILE=1 needs perf (Debian: linux-perf)"

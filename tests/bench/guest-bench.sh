@@ -187,18 +187,25 @@ profile() {
         awk '$2 ~ /^[tT]$/ { print $1 " 0 " $3 " " ($4 == "" ? "[kernel]" : $4) }' /proc/kallsyms
         $PERF script -i /tmp/perf.data -F ip 2>/dev/null |
             awk '{ ip = $1; while (length(ip) < 16) ip = "0" ip; print ip " 1" }'
-    } | sort | awk -v label="$1" '
-        $2 == 0 { sym = $3; obj = $4; next }
+    } | sort | awk -v label="$1" -v addrs="${BENCH_PROFILE_ADDRS:-0}" '
+        function hex(h,   i, v) {
+            v = 0
+            for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+            return v
+        }
+        $2 == 0 { sym = $3; obj = $4; base = hex(substr($1, 9)); next }
         {
             if (substr($1, 1, 4) != "ffff") { s = "[user]"; o = "[user]" } else { s = sym; o = obj }
             if (s ~ /(safe_halt|default_idle|cpu_idle|do_idle|poll_idle|acpi_idle)/) next
             n++; bysym[s " " o]++; byobj[o]++
+            if (addrs && o != "[kernel]" && o != "[user]") byoff[sprintf("%s+0x%x %s", s, hex(substr($1, 9)) - base, o)]++
         }
         END {
             if (!n) { print "0 0 @@P " label " no samples"; exit }
             printf "0 0 @@P %s samples %d (idle left out)\n", label, n
             for (o in byobj) printf "1 %d @@P %s dso %6.2f%% %s\n", byobj[o], label, 100 * byobj[o] / n, o
             for (s in bysym) if (100 * bysym[s] / n >= 0.3) printf "2 %d @@P %s sym %6.2f%% %s\n", bysym[s], label, 100 * bysym[s] / n, s
+            for (s in byoff) if (byoff[s] >= 3) printf "3 %d @@P %s addr %d %s\n", byoff[s], label, byoff[s], s
         }' | sort -k1,1n -k2,2nr | cut -d" " -f3-
 }
 
