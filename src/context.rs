@@ -6,20 +6,32 @@
 
 use crate::bindings;
 
-/// Whether this is hard interrupt context.
-pub(crate) fn in_hardirq() -> bool {
-    // SAFETY: Reads the preempt count only.
-    unsafe { bindings::in_hardirq() }
-}
+/// What the context was when [`Context::current`] looked: one helper call answers all three
+/// questions, which the completion of every read asks.
+#[derive(Clone, Copy)]
+pub(crate) struct Context(u32);
 
-/// Whether this is interrupt context of any kind (hard, soft or NMI), where nothing may sleep.
-pub(crate) fn in_interrupt() -> bool {
-    // SAFETY: Reads the preempt count only.
-    unsafe { bindings::in_interrupt() }
-}
+impl Context {
+    /// The caller's context now.
+    #[inline]
+    pub(crate) fn current() -> Self {
+        // SAFETY: Reads the preempt count and the CPU's interrupt flag only.
+        Self(unsafe { bindings::context() })
+    }
 
-/// Whether interrupts are disabled on this CPU.
-pub(crate) fn irqs_disabled() -> bool {
-    // SAFETY: Reads the CPU's interrupt flag only.
-    unsafe { bindings::irqs_disabled() }
+    /// Hard interrupt context (`in_hardirq()`).
+    pub(crate) fn in_hardirq(self) -> bool {
+        self.0 & bindings::DMC_CONTEXT_HARDIRQ != 0
+    }
+
+    /// Interrupt context of any kind, hard, soft or NMI, where nothing may sleep
+    /// (`in_interrupt()`).
+    pub(crate) fn in_interrupt(self) -> bool {
+        self.0 & bindings::DMC_CONTEXT_INTERRUPT != 0
+    }
+
+    /// Interrupts disabled on this CPU (`irqs_disabled()`).
+    pub(crate) fn irqs_disabled(self) -> bool {
+        self.0 & bindings::DMC_CONTEXT_IRQS_DISABLED != 0
+    }
 }

@@ -6,7 +6,10 @@
 //! strings nor writable at run time; this module gives the driver safe access to them.
 
 use crate::bindings;
-use kernel::prelude::*;
+use kernel::{
+    ffi::c_uint,
+    prelude::*, //
+};
 
 /// The name the target registers under (`target_name=`, default `crypt`).
 pub(crate) fn target_name() -> &'static CStr {
@@ -16,21 +19,37 @@ pub(crate) fn target_name() -> &'static CStr {
 }
 
 /// `max_read_size` (bytes; 0: the default).
+#[inline]
 pub(crate) fn max_read_size() -> u32 {
-    // SAFETY: The helper only reads the parameter.
-    unsafe { bindings::param_max_read_size() }
+    // SAFETY: The parameter is a static of this module; see `read_once`.
+    unsafe { read_once(&raw const bindings::dmc_param_max_read_size) }
 }
 
 /// `max_write_size` (bytes; 0: the default).
+#[inline]
 pub(crate) fn max_write_size() -> u32 {
-    // SAFETY: The helper only reads the parameter.
-    unsafe { bindings::param_max_write_size() }
+    // SAFETY: The parameter is a static of this module; see `read_once`.
+    unsafe { read_once(&raw const bindings::dmc_param_max_write_size) }
 }
 
 /// `max_fragment_pages` (0: no extra limit), a test knob that forces small write fragments.
+#[inline]
 pub(crate) fn max_fragment_pages() -> u32 {
-    // SAFETY: The helper only reads the parameter.
-    unsafe { bindings::param_max_fragment_pages() }
+    // SAFETY: The parameter is a static of this module; see `read_once`.
+    unsafe { read_once(&raw const bindings::dmc_param_max_fragment_pages) }
+}
+
+/// `READ_ONCE` of a `uint` parameter: sysfs may store a new value at any time, whole (as
+/// `param_set_uint` does), and each read takes one value.
+///
+/// # Safety
+///
+/// `param` points to a `uint` module parameter of this module.
+#[inline]
+unsafe fn read_once(param: *const c_uint) -> u32 {
+    // SAFETY: The parameter lives as long as the module (caller); a volatile read of an
+    // aligned `unsigned int` is what `READ_ONCE` compiles to.
+    unsafe { core::ptr::read_volatile(param) }
 }
 
 /// `multi_data_unit`: the index of its value in `bindings/helpers.c`'s names (0 to 3).

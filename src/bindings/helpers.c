@@ -55,21 +55,17 @@ void dmc_helper_dm_audit_log_bio(const char *prefix, const char *op, struct bio 
 	dm_audit_log_bio(prefix, op, bio, sector, result);
 }
 
-/* Execution context (macros). */
+/* Execution context (macros), all three at once: the bits of dmc_helper_context(). */
 
-bool dmc_helper_in_hardirq(void)
-{
-	return in_hardirq();
-}
+#define DMC_CONTEXT_HARDIRQ 1U
+#define DMC_CONTEXT_INTERRUPT 2U
+#define DMC_CONTEXT_IRQS_DISABLED 4U
 
-bool dmc_helper_in_interrupt(void)
+unsigned int dmc_helper_context(void)
 {
-	return in_interrupt();
-}
-
-bool dmc_helper_irqs_disabled(void)
-{
-	return irqs_disabled();
+	return (in_hardirq() ? DMC_CONTEXT_HARDIRQ : 0) |
+	       (in_interrupt() ? DMC_CONTEXT_INTERRUPT : 0) |
+	       (irqs_disabled() ? DMC_CONTEXT_IRQS_DISABLED : 0);
 }
 
 /* The current task (macros). */
@@ -156,6 +152,11 @@ unsigned int dmc_helper_crypto_skcipher_reqsize(struct crypto_skcipher *tfm)
 const char *dmc_helper_crypto_skcipher_driver_name(struct crypto_skcipher *tfm)
 {
 	return crypto_skcipher_driver_name(tfm);
+}
+
+struct crypto_tfm *dmc_helper_crypto_skcipher_tfm(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_tfm(tfm);
 }
 
 void dmc_helper_skcipher_request_set_tfm(struct skcipher_request *req,
@@ -360,19 +361,22 @@ void dmc_helper_memzero_explicit(void *s, size_t count)
 	memzero_explicit(s, count);
 }
 
-/* Split sizes, as dm-crypt's parameters (0: the 128 KiB default; they can only lower it). */
-
-static unsigned int max_read_size;
-module_param(max_read_size, uint, 0644);
+/*
+ * Split sizes, as dm-crypt's parameters (0: the 128 KiB default; they can only lower it).
+ * Global, so that Rust reads them in place (READ_ONCE) on every bio, as dm-crypt does, rather
+ * than through a call.
+ */
+unsigned int dmc_param_max_read_size;
+module_param_named(max_read_size, dmc_param_max_read_size, uint, 0644);
 MODULE_PARM_DESC(max_read_size, "Maximum size of a read request");
 
-static unsigned int max_write_size;
-module_param(max_write_size, uint, 0644);
+unsigned int dmc_param_max_write_size;
+module_param_named(max_write_size, dmc_param_max_write_size, uint, 0644);
 MODULE_PARM_DESC(max_write_size, "Maximum size of a write request");
 
 /* Test knob: the most pages one write fragment may take (0: no extra limit). */
-static unsigned int max_fragment_pages;
-module_param(max_fragment_pages, uint, 0644);
+unsigned int dmc_param_max_fragment_pages;
+module_param_named(max_fragment_pages, dmc_param_max_fragment_pages, uint, 0644);
 MODULE_PARM_DESC(max_fragment_pages, "Testing: limit the pages of one write fragment (0: none)");
 
 /*
@@ -432,21 +436,6 @@ MODULE_PARM_DESC(multi_data_unit_fallbacks,
 void dmc_helper_multi_data_unit_fallback(void)
 {
 	atomic_long_inc(&multi_data_unit_fallbacks);
-}
-
-unsigned int dmc_helper_param_max_read_size(void)
-{
-	return READ_ONCE(max_read_size);
-}
-
-unsigned int dmc_helper_param_max_write_size(void)
-{
-	return READ_ONCE(max_write_size);
-}
-
-unsigned int dmc_helper_param_max_fragment_pages(void)
-{
-	return READ_ONCE(max_fragment_pages);
 }
 
 unsigned int dmc_helper_num_online_cpus(void)

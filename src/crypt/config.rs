@@ -414,6 +414,7 @@ impl dm::Operations for CryptConfig {
         Ok(this)
     }
 
+    #[inline]
     fn map(&self, target: &Target, bio: MapBio<'_, Self>) -> MapResult {
         super::io::map(self, target, bio)
     }

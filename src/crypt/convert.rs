@@ -171,6 +171,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
 
 /// Gives back the loop's count and those of the `finished` requests (included in it): the
 /// last one finishes the unit.
+#[inline]
 fn finish(io: ARef<Io<CryptIo>>, finished: u32, encrypt: bool) {
     if io.data().pending.fetch_sub(finished, Full) == finished {
         convert_done(io, false);

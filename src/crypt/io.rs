@@ -36,7 +36,7 @@ use crate::{
         BvecIter,
         OwnedBio, //
     },
-    context,
+    context::Context,
     crypto::request::RequestPool,
     dm::{
         self,
@@ -196,6 +196,7 @@ impl IoOps for CryptIo {
         }
     }
 
+    #[inline]
     fn end_io(io: ARef<Io<Self>>, mut bio: OwnedBio) {
         let status = bio.status();
         let phase = io.data().phase();
@@ -340,11 +341,12 @@ pub(super) fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
 /// synchronous. Inline work runs here and now, except in hard interrupt context or with
 /// interrupts off (a completion run from the idle thread): reads then go to the system BH
 /// workqueue, as upstream, and writes to `kcryptd`, since encryption allocates pages.
+#[inline]
 fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
     let cfg = io.config();
     if write && write_inline(&io) {
         // Zoned: encrypt and submit here, in the issuer's order, whatever the cipher.
-        return CryptIo::run(io);
+        return write_encrypt(io);
     }
     let inline = !cfg.async_cipher
         && if write {
@@ -352,12 +354,23 @@ fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
         } else {
             cfg.features.no_read_workqueue
         };
-    let atomic = context::in_hardirq() || context::irqs_disabled();
+    if !inline {
+        return queue(io, |cfg| cfg.crypt_queue.queue());
+    }
+    let ctx = Context::current();
+    let atomic = ctx.in_hardirq() || ctx.irqs_disabled();
     // An IV generator that waits for a cipher request needs process context: kcryptd.
     let may_sleep = cfg.iv_gen.as_ref().is_some_and(IvGen::may_sleep);
-    if inline && !atomic && !(may_sleep && context::in_interrupt()) {
-        CryptIo::run(io);
-    } else if inline && !write && !may_sleep {
+    let defer = atomic || (may_sleep && ctx.in_interrupt());
+    if !defer {
+        // The phase is the one `run` would dispatch on: reads (and the recheck) decrypt,
+        // writes encrypt.
+        if write {
+            write_encrypt(io);
+        } else {
+            convert(io, read_gfp(ctx));
+        }
+    } else if !write && !may_sleep {
         if let Err(io) = workqueue::system_bh().enqueue::<_, BH_WORK>(io) {
             // Already queued: a bug, not a reason to hang the bio.
             set_error(&io, BlkStatus::IOERR);
@@ -368,6 +381,7 @@ fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
 }
 
 /// `crypt_map`.
+#[inline]
 pub(super) fn map(
     cfg: &CryptConfig,
     target: &Target,
@@ -487,6 +501,7 @@ fn metadata_span(io: &ARef<Io<CryptIo>>) -> Option<(usize, usize)> {
 }
 
 /// `kcryptd_io_read`: clones the base bio onto the device and submits the clone.
+#[inline]
 fn submit_read(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     let cfg = io.config();
     let Some(mut clone) = cfg.bs.clone_bio(cfg.dev.bdev(), io.base_bio(), gfp) else {
@@ -565,16 +580,21 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
 /// `kcryptd_crypt_read_convert`: decrypts a read in place (or the recheck buffer); inline in
 /// interrupt context the request must come without sleeping.
 fn read_decrypt(io: ARef<Io<CryptIo>>) {
-    let gfp = if context::in_interrupt() {
+    convert(io, read_gfp(Context::current()));
+}
+
+/// The allocation flags of a decryption in context `ctx`.
+fn read_gfp(ctx: Context) -> Gfp {
+    if ctx.in_interrupt() {
         Gfp::ATOMIC
     } else {
         Gfp::NOIO
-    };
-    convert(io, gfp);
+    }
 }
 
 /// The unit's conversion finished. `from_callback`: in a crypto completion, where no I/O may
 /// be submitted.
+#[inline]
 pub(super) fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
     match io.data().phase() {
         Phase::ReadDecrypt | Phase::ReadSubmit => {

@@ -22,9 +22,11 @@ use kernel::{
 ///
 /// # Invariants
 ///
-/// `tfm` is a transform allocated by `crypto_alloc_aead` and freed on drop.
+/// `tfm` is a transform allocated by `crypto_alloc_aead` and freed on drop; `is_async` is its
+/// algorithm's `CRYPTO_ALG_ASYNC`.
 pub(crate) struct AeadTfm {
     tfm: NonNull<bindings::crypto_aead>,
+    is_async: bool,
 }
 
 // SAFETY: Transforms may be used from any thread; setting the key or the tag size is the
@@ -39,11 +41,13 @@ impl AeadTfm {
         // SAFETY: `name` is a valid C string.
         let tfm =
             from_err_ptr(unsafe { bindings::crypto_alloc_aead(name.as_char_ptr(), 0, mask) })?;
-        // INVARIANT: `from_err_ptr` passed a valid transform through.
-        Ok(Self {
-            // SAFETY: A successful allocation is never null.
-            tfm: unsafe { NonNull::new_unchecked(tfm) },
-        })
+        // SAFETY: A successful allocation is never null.
+        let tfm = unsafe { NonNull::new_unchecked(tfm) };
+        // SAFETY: `tfm` is a valid transform.
+        let is_async = unsafe { bindings::crypto_aead_is_async(tfm.as_ptr()) };
+        // INVARIANT: `from_err_ptr` passed a valid transform through; `is_async` is its own,
+        // and an algorithm's flags do not change.
+        Ok(Self { tfm, is_async })
     }
 
     pub(super) fn raw(&self) -> *mut bindings::crypto_aead {
@@ -77,9 +81,11 @@ impl AeadTfm {
     }
 
     /// Whether the implementation may complete requests asynchronously (`CRYPTO_ALG_ASYNC`).
+    /// A transform without it finishes every request before `crypto_aead_encrypt` (or
+    /// `decrypt`) returns.
+    #[inline]
     pub(crate) fn is_async(&self) -> bool {
-        // SAFETY: The transform is valid.
-        unsafe { bindings::crypto_aead_is_async(self.raw()) }
+        self.is_async
     }
 
     /// The implementation in use (`cra_driver_name`).

@@ -407,6 +407,7 @@ impl<C: RequestContext> RequestBox<C> {
     ///
     /// `src` and `dst` must describe valid pages that stay valid, and are not otherwise
     /// accessed, until the request completes.
+    #[inline]
     pub(crate) unsafe fn skcipher(
         self,
         tfm: &Tfm,
@@ -478,6 +479,8 @@ impl<C: RequestContext> RequestBox<C> {
     /// # Safety
     ///
     /// As for [`RequestBox::aead`].
+    // Inline in each caller: each passes one kind of `op`, and the code of the others goes.
+    #[inline(always)]
     unsafe fn submit(self, op: Op<'_>, src: SgEntry, dst: SgEntry, encrypt: bool) -> Submitted<C> {
         // From here on the transform may own the element: keep only raw pointers.
         let hdr = self.into_raw().as_ptr();
@@ -500,9 +503,9 @@ impl<C: RequestContext> RequestBox<C> {
                         // `sg_set_page` below keeps the end marks `sg_init_table` sets.
                         bindings::sg_init_table(sg_in, 1);
                         bindings::sg_init_table(sg_out, 1);
-                        bindings::skcipher_request_set_tfm(req, tfm.raw());
-                        bindings::skcipher_request_set_callback(
+                        super::skcipher::set_tfm_callback(
                             req,
+                            tfm,
                             bindings::CRYPTO_TFM_REQ_MAY_BACKLOG,
                             Some(Self::done_callback),
                             hdr.cast(),

@@ -25,9 +25,12 @@ use kernel::{
 ///
 /// # Invariants
 ///
-/// `tfm` is a transform allocated by `crypto_alloc_skcipher` and freed on drop.
+/// `tfm` is a transform allocated by `crypto_alloc_skcipher` and freed on drop; `base` is its
+/// `crypto_tfm` (`crypto_skcipher_tfm`), `is_async` its algorithm's `CRYPTO_ALG_ASYNC`.
 pub(crate) struct Tfm {
     tfm: NonNull<bindings::crypto_skcipher>,
+    base: NonNull<bindings::crypto_tfm>,
+    is_async: bool,
 }
 
 // SAFETY: Transforms may be used from any thread; setting the key is the caller's to serialise
@@ -66,10 +69,18 @@ impl Tfm {
         let tfm = from_err_ptr(unsafe {
             bindings::crypto_alloc_skcipher(name.as_char_ptr(), type_, mask)
         })?;
-        // INVARIANT: `from_err_ptr` passed a valid transform through.
+        // SAFETY: A successful allocation is never null.
+        let tfm = unsafe { NonNull::new_unchecked(tfm) };
+        // SAFETY: `tfm` is a valid transform; its base is a field of it, never null.
+        let base = unsafe { NonNull::new_unchecked(bindings::crypto_skcipher_tfm(tfm.as_ptr())) };
+        // SAFETY: `tfm` is a valid transform.
+        let is_async = unsafe { bindings::crypto_skcipher_is_async(tfm.as_ptr()) };
+        // INVARIANT: `from_err_ptr` passed a valid transform through; `base` and `is_async`
+        // are its own, and an algorithm's flags do not change.
         Ok(Self {
-            // SAFETY: A successful allocation is never null.
-            tfm: unsafe { NonNull::new_unchecked(tfm) },
+            tfm,
+            base,
+            is_async,
         })
     }
 
@@ -107,9 +118,11 @@ impl Tfm {
     }
 
     /// Whether the implementation may complete requests asynchronously (`CRYPTO_ALG_ASYNC`).
+    /// A transform without it finishes every request before `crypto_skcipher_encrypt` (or
+    /// `decrypt`) returns.
+    #[inline]
     pub(crate) fn is_async(&self) -> bool {
-        // SAFETY: The transform is valid.
-        unsafe { bindings::crypto_skcipher_is_async(self.raw()) }
+        self.is_async
     }
 
     /// The block size in bytes.
@@ -236,12 +249,36 @@ impl Drop for SensitiveBuf {
     }
 }
 
+/// Sets the transform and the completion of `req` (`skcipher_request_set_tfm` and
+/// `skcipher_request_set_callback`, written out: every bio's first request is set up anew).
+///
+/// # Safety
+///
+/// `req` must be valid for writes, not in flight, and of `tfm`'s request size.
+#[inline]
+pub(crate) unsafe fn set_tfm_callback(
+    req: *mut bindings::skcipher_request,
+    tfm: &Tfm,
+    flags: u32,
+    complete: bindings::crypto_completion_t,
+    data: *mut c_void,
+) {
+    // SAFETY: `req` is valid for writes and the transform does not use it (caller).
+    unsafe {
+        (*req).base.tfm = tfm.base.as_ptr();
+        (*req).base.complete = complete;
+        (*req).base.data = data;
+        (*req).base.flags = flags;
+    }
+}
+
 /// Sets the data and IV of `req`: `len` bytes from `src` to `dst`
 /// (`skcipher_request_set_crypt`, written out: the per-sector path sets it for every request).
 ///
 /// # Safety
 ///
 /// `req` must be valid for writes and not in flight.
+#[inline]
 pub(crate) unsafe fn set_crypt(
     req: *mut bindings::skcipher_request,
     src: *mut bindings::scatterlist,

@@ -160,6 +160,16 @@ pub(crate) enum Cipher<'a> {
     },
 }
 
+impl Cipher<'_> {
+    /// Whether the transform may finish requests asynchronously.
+    fn is_async(&self) -> bool {
+        match self {
+            Cipher::Skcipher(tfm) => tfm.is_async(),
+            Cipher::Aead { tfm, .. } => tfm.is_async(),
+        }
+    }
+}
+
 /// One sector's cipher request (`crypt_convert_block_*`).
 #[derive(Clone, Copy)]
 pub(crate) struct SectorRequest<'a> {
@@ -349,6 +359,7 @@ impl<T: IoOps> WorkItem<BH_WORK> for Io<T> {
 }
 
 impl<T: IoOps> BioEndIo for Io<T> {
+    #[inline]
     fn end_io(this: ARef<Self>, bio: OwnedBio) {
         T::end_io(this, bio)
     }
@@ -361,14 +372,28 @@ unsafe impl<T: IoOps> AlwaysRefCounted for Io<T> {
         self.refcount.inc();
     }
 
+    #[inline]
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller owns a reference, so the object is valid.
-        if !unsafe { obj.as_ref() }.refcount.dec_and_test() {
-            return;
+        if unsafe { obj.as_ref() }.refcount.dec_and_test() {
+            // SAFETY: That was the last reference.
+            unsafe { Self::release(obj) };
         }
+    }
+}
+
+impl<T: IoOps> Io<T> {
+    /// Completes the bio or gives the element back to its pool: the last reference went.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is a valid `Io` whose count dropped to zero: the caller owns it.
+    // Out of line, so that dropping a reference that is not the last stays a decrement.
+    #[inline(never)]
+    unsafe fn release(obj: NonNull<Self>) {
         let io = obj.as_ptr();
-        // SAFETY: That was the last reference: we own the object now. The other fields need
-        // no drop: `refcount`, `work` and `done` are plain C data, `pool` and `config` pointers.
+        // SAFETY: The caller owns the object now. The other fields need no drop: `refcount`,
+        // `work` and `done` are plain C data, `pool` and `config` pointers.
         unsafe {
             let status = (*io).data.status();
             core::ptr::drop_in_place(&raw mut (*io).data);
@@ -394,9 +419,7 @@ unsafe impl<T: IoOps> AlwaysRefCounted for Io<T> {
             }
         }
     }
-}
 
-impl<T: IoOps> Io<T> {
     /// The per-I/O state.
     pub(crate) fn data(&self) -> &T {
         &self.data
@@ -472,6 +495,7 @@ impl<T: IoOps> Io<T> {
     /// Submits `bio` for this I/O ([`OwnedBio::submit_remap`]), with `len` bytes at `offset` of
     /// the bio's integrity metadata as its payload if `metadata` says so. On failure (no
     /// metadata there, or no payload to be had with `gfp`) the bio is dropped.
+    #[inline]
     pub(crate) fn submit(
         this: ARef<Self>,
         mut bio: OwnedBio,
@@ -688,25 +712,39 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
 /// asynchronous belongs to the transform until it completes, and the next sector takes a new
 /// one. Dropping the slot gives an unused request back to the pool.
 ///
-/// The slot raises the I/O's `inflight` count once for itself and once for each request it
-/// expects to issue, so that a synchronous conversion touches the atomic twice in all, not
-/// twice per sector; a request that goes asynchronous takes one of those counts with it.
+/// The I/O's `inflight` count keeps its out bio while requests use it. A slot for an I/O with
+/// an out bio raises the count once for itself and once for each request it expects to issue,
+/// so that a synchronous conversion touches the atomic twice in all, not twice per sector; a
+/// request that goes asynchronous takes one of those counts with it. A slot for an I/O without
+/// one (a read decrypted in place) counts nothing: its requests work in the base bio, whose
+/// pages their reference on the I/O keeps.
 ///
 /// # Invariants
 ///
-/// The slot holds `1 + spare` counts of `io.inflight` while it lives, so `out` (the I/O's out
-/// bio when the slot was made, or null) cannot be taken from the I/O meanwhile.
+/// The slot holds `held` counts of `io.inflight` while it lives, at least one if `out` (the
+/// I/O's out bio when the slot was made, or null) is not null, so that it cannot be taken from
+/// the I/O meanwhile.
 pub(crate) struct RequestSlot<'a, T: IoOps> {
     io: &'a ARef<Io<T>>,
     req: Option<RequestBox<IoReq<T>>>,
     out: *mut bindings::bio,
-    spare: u32,
+    held: u32,
 }
 
 impl<'a, T: IoOps> RequestSlot<'a, T> {
     /// An empty slot for about `requests` requests of `io` (more are fine, just slower).
     pub(crate) fn new(io: &'a ARef<Io<T>>, requests: u32) -> Self {
-        io.inflight.add(requests.saturating_add(1), Relaxed);
+        if io.out_bio.load(Acquire).is_null() {
+            // INVARIANT: No out bio, no count. One set later is not this slot's to use.
+            return Self {
+                io,
+                req: None,
+                out: core::ptr::null_mut(),
+                held: 0,
+            };
+        }
+        let held = requests.saturating_add(1);
+        io.inflight.add(held, Relaxed);
         // ORDERING: `take_out_bio` clears `out_bio` before it reads `inflight` (both `Full`):
         // either it sees our count, or we see null.
         core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
@@ -716,8 +754,19 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
             io,
             req: None,
             out,
-            spare: requests.saturating_add(1) - 1,
+            held,
         }
+    }
+
+    /// Before a request is submitted: whether it takes a count of `inflight` (it may use the
+    /// out bio), and if so, that the slot has one to give while keeping one.
+    fn count_request(&mut self) -> bool {
+        let counted = !self.out.is_null();
+        if counted && self.held < 2 {
+            self.io.inflight.add(1, Relaxed);
+            self.held += 1;
+        }
+        counted
     }
 
     /// The I/O's out bio, if it has one.
@@ -746,13 +795,10 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
     }
 
     /// [`RequestSlot::fill`] without a request at hand: the embedded one, or one from the pool.
+    #[inline]
     fn refill(&mut self, gfp: Gfp) -> bool {
         let pool = T::request_pool(self.io.config());
-        let ctx = IoReq {
-            io: self.io.clone(),
-            sector: 0,
-            encrypt: false,
-        };
+        let ctx = IoReq::borrowing(self.io, false);
         self.req = match self.io.take_embedded() {
             // SAFETY: By the type invariant of `Io` the embedded memory is aligned to
             // `CRYPTO_MINALIGN` and holds `request_size(config)` bytes, which is
@@ -790,11 +836,8 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
         // The pages stay valid while the request is in flight: the base bio's because the
         // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
         // while `inflight` is raised (by the slot now, by the request if it outlives it: it
-        // takes one of the slot's spare counts). The tag buffer lives as long as the I/O.
-        if self.spare == 0 {
-            this.inflight.add(1, Relaxed);
-            self.spare = 1;
-        }
+        // takes one of the slot's counts). The tag buffer lives as long as the I/O.
+        let counted = self.count_request();
         // In place, the two are one segment.
         let in_place_request = r.src.same(r.dst);
         let src = self.segment(r.src, len);
@@ -825,6 +868,10 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
         let ctx = req.ctx_mut();
         ctx.sector = r.sector;
         ctx.encrypt = r.encrypt;
+        ctx.counted = counted;
+        if r.cipher.is_async() {
+            ctx.hold();
+        }
         let mut src = if in_place { dst } else { src };
         let dst = SgEntry {
             page: dst.page,
@@ -895,8 +942,8 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
                 Some(Crypted::Done(result))
             }
             Submitted::InProgress | Submitted::Backlogged => {
-                // INVARIANT: The request holds one of the spare counts now.
-                self.spare -= 1;
+                // INVARIANT: The request holds one of the slot's counts now, if it took one.
+                self.held -= u32::from(counted);
                 Some(Crypted::Pending)
             }
         }
@@ -956,17 +1003,17 @@ impl<T: IoOps> RequestSlot<'_, T> {
         } else {
             Some(self.sg_table(r.dst, r.len, gfp)?)
         };
-        let this = self.io;
         let mut req = self.req.take()?;
         // The pages stay valid while the request is in flight, as in `crypt`.
-        if self.spare == 0 {
-            this.inflight.add(1, Relaxed);
-            self.spare = 1;
-        }
+        let counted = self.count_request();
         req.iv_mut()[..16].copy_from_slice(&r.iv);
         let ctx = req.ctx_mut();
         ctx.sector = r.sector;
         ctx.encrypt = r.encrypt;
+        ctx.counted = counted;
+        if r.tfm.is_async() {
+            ctx.hold();
+        }
         let tables = SgTables { src, dst };
         // SAFETY: The tables describe `len` bytes of the I/O's pages, valid until the request
         // completes (see above), which nothing else accesses: each range is converted once.
@@ -976,8 +1023,8 @@ impl<T: IoOps> RequestSlot<'_, T> {
                 Some(Crypted::Done(result))
             }
             Submitted::InProgress | Submitted::Backlogged => {
-                // INVARIANT: The request holds one of the spare counts now.
-                self.spare -= 1;
+                // INVARIANT: The request holds one of the slot's counts now, if it took one.
+                self.held -= u32::from(counted);
                 Some(Crypted::Pending)
             }
         }
@@ -1019,7 +1066,9 @@ impl<T: IoOps> Drop for RequestSlot<'_, T> {
         if let Some(req) = self.req.take() {
             free_request(self.io, req);
         }
-        self.io.inflight.fetch_sub(self.spare + 1, Release);
+        if self.held > 0 {
+            self.io.inflight.fetch_sub(self.held, Release);
+        }
     }
 }
 
@@ -1031,20 +1080,82 @@ pub(crate) enum Crypted {
     Pending,
 }
 
-/// The context of a cipher request of an [`Io`]: a reference that keeps the I/O (and so its
-/// pages) alive until the request completes, and what [`IoOps::post`] needs.
+/// The context of a cipher request of an [`Io`]: the I/O, kept alive (and so its pages) until
+/// the request completes, and what [`IoOps::post`] needs.
+///
+/// A request of a synchronous transform finishes before its submission returns, within the
+/// [`RequestSlot`] it came from, which borrows a reference on the I/O for its whole life: such
+/// a request needs none of its own, and a synchronous conversion touches the I/O's count for
+/// none of its requests. A request of a transform that may finish asynchronously takes one
+/// before it is submitted ([`IoReq::hold`]).
+///
+/// # Invariants
+///
+/// `io` is valid while the request lives; if `owns_ref`, the context owns a reference on it.
 pub(crate) struct IoReq<T: IoOps> {
-    io: ARef<Io<T>>,
+    io: NonNull<Io<T>>,
+    owns_ref: bool,
     sector: u64,
     encrypt: bool,
+    /// Whether the request holds a count of the I/O's `inflight` (see [`RequestSlot`]).
+    counted: bool,
 }
 
+// SAFETY: The context stands for a reference on (or a borrow of) an `Io`, which is `Send` and
+// `Sync`.
+unsafe impl<T: IoOps> Send for IoReq<T> {}
+// SAFETY: As above.
+unsafe impl<T: IoOps> Sync for IoReq<T> {}
+
 impl<T: IoOps> IoReq<T> {
+    /// A context for a request of `io`, valid while `io` (a reference the caller holds, which
+    /// must outlive the request unless it is submitted after [`IoReq::hold`]).
+    fn borrowing(io: &ARef<Io<T>>, counted: bool) -> Self {
+        // INVARIANT: `io` is valid while the caller's reference lives, which the caller keeps
+        // for the request's life (or until `hold`).
+        Self {
+            io: NonNull::from(&**io),
+            owns_ref: false,
+            sector: 0,
+            encrypt: false,
+            counted,
+        }
+    }
+
+    /// The I/O.
+    fn io(&self) -> &Io<T> {
+        // SAFETY: Valid while the request lives (type invariant).
+        unsafe { self.io.as_ref() }
+    }
+
+    /// Makes sure the context holds a reference of its own on the I/O: before a request that
+    /// may outlive its [`RequestSlot`] (of a transform that may finish asynchronously) is
+    /// submitted.
+    fn hold(&mut self) {
+        if !self.owns_ref {
+            // INVARIANT: The new reference is the context's.
+            self.io().inc_ref();
+            self.owns_ref = true;
+        }
+    }
+
+    /// The context's reference on the I/O, taken out of it; a new one if it had none.
+    fn take_ref(&mut self) -> ARef<Io<T>> {
+        if !self.owns_ref {
+            self.io().inc_ref();
+        }
+        // INVARIANT: The reference leaves the context, which keeps `io` only as long as the
+        // request lives, and the reference is alive at least that long (the caller's now).
+        self.owns_ref = false;
+        // SAFETY: One reference on the valid `io`, owned by the context until now.
+        unsafe { ARef::from_raw(self.io) }
+    }
+
     /// Runs [`IoOps::post`] on the destination of a request that succeeded.
     #[inline]
     fn post(req: &RequestBox<Self>) {
         let ctx = req.ctx();
-        if !T::wants_post(&ctx.io) {
+        if !T::wants_post(ctx.io()) {
             return;
         }
         let dst = req.dst();
@@ -1059,21 +1170,35 @@ impl<T: IoOps> IoReq<T> {
             len: dst.len,
         };
         // SAFETY: The request finished, and its destination is a range of the I/O's pages,
-        // still valid (the request holds a reference on the I/O and a count of `inflight`),
-        // that nothing else accesses: each range is converted once.
-        unsafe { seg.with_bytes(dst.len, |d| T::post(&ctx.io, ctx.sector, ctx.encrypt, d)) };
+        // still valid (the request holds a reference on the I/O, and a count of `inflight` if
+        // it may use the out bio), that nothing else accesses: each range is converted once.
+        unsafe { seg.with_bytes(dst.len, |d| T::post(ctx.io(), ctx.sector, ctx.encrypt, d)) };
+    }
+}
+
+impl<T: IoOps> Drop for IoReq<T> {
+    fn drop(&mut self) {
+        if self.owns_ref {
+            // SAFETY: The context owns this reference (type invariant).
+            drop(unsafe { ARef::from_raw(self.io) });
+        }
     }
 }
 
 impl<T: IoOps> RequestContext for IoReq<T> {
-    fn complete(req: RequestBox<Self>, result: Result) {
+    fn complete(mut req: RequestBox<Self>, result: Result) {
         if result.is_ok() {
             Self::post(&req);
         }
-        let io = req.ctx().io.clone();
+        // The request was submitted after `hold` (only a transform that may finish
+        // asynchronously calls back), so this is the context's own reference.
+        let io = req.ctx_mut().take_ref();
         let sector = req.ctx().sector;
+        let counted = req.ctx().counted;
         free_request(&io, req);
-        io.inflight.fetch_sub(1, Release);
+        if counted {
+            io.inflight.fetch_sub(1, Release);
+        }
         T::crypt_done(io, result, sector);
     }
 
@@ -1085,11 +1210,12 @@ impl<T: IoOps> RequestContext for IoReq<T> {
 
 /// Ends a request of `io`: back to the pool, or the embedded request free again. The caller
 /// holds a reference on `io`, so the memory of an embedded request outlives this.
+#[inline]
 fn free_request<T: IoOps>(io: &Io<T>, req: RequestBox<IoReq<T>>) {
     if let Some(ctx) = T::request_pool(io.config()).free(req) {
         // An embedded request lives in the memory of the `Io` its context refers to.
         // INVARIANT: The request is out of that memory (its context moved here).
-        ctx.io.embedded_busy.store(0, Release);
+        ctx.io().embedded_busy.store(0, Release);
         drop(ctx);
     }
 }
