@@ -10,7 +10,7 @@ export KDIR
 SCRIPT ?=
 WITH ?=
 
-.PHONY: all module kernel kernel-debug kernel-dataunit check fmt clippy test test-host test-guest test-debug \
+.PHONY: all module kernel kernel-debug kernel-dataunit kernel-inline check fmt clippy test test-host test-guest test-debug \
 	run shell vm-exec clean help provision bench fuzz soak
 
 all: module
@@ -25,7 +25,7 @@ help:
 	@echo 'make check      rustfmt (kernel settings) and clippy (CLIPPY=1)'
 	@echo 'make soak       fio randrw verify, QD 64, 2 jobs, under live operations (SOAK_SECONDS=600; not CI)'
 	@echo 'make fuzz       host-side fuzz targets of the table parser, FUZZ_SECONDS each (default 120)'
-	@echo 'make kernel     build the test kernel (make kernel-debug, kernel-dataunit: the other flavours)'
+	@echo 'make kernel     build the test kernel (make kernel-debug, kernel-dataunit, kernel-inline: the other flavours)'
 	@echo 'make vm-exec SCRIPT=path [WITH=dir]  run a host script in the guest'
 	@echo 'make shell      a shell in the guest, dm-crypt-rs loaded'
 	@echo 'make provision  install packages and fetch the toolchain (done on demand)'
@@ -44,6 +44,9 @@ kernel-debug:
 
 kernel-dataunit:
 	scripts/build-kernel.sh dataunit
+
+kernel-inline:
+	scripts/build-kernel.sh inline
 
 fmt:
 	scripts/check.sh --fix

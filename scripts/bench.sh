@@ -12,7 +12,9 @@
 # linux-perf) into the guest and adds each cell's hottest kernel symbols, per target, to
 # profile.txt: narrow the matrix when using it. BENCH_KERNEL=dataunit runs on the dataunit
 # test kernel (the crypto API data-unit patch), where the mduapi flag set measures the
-# multi-data-unit path's crypto API backend; its quick matrix adds mduapi.
+# multi-data-unit path's crypto API backend; its quick matrix adds mduapi. BENCH_KERNEL=inline
+# runs on the kernel built with the clang of rustc's LLVM and the C helpers inlined into Rust.
+# BENCH_PROFILE_ADDRS=1 adds the sampled offsets within module symbols to profile.txt.
 
 source "$(dirname "$0")/common.sh"
 

@@ -96,7 +96,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         match units_api(&io, &mut slot, &base_pos, &out_pos, cc_sector, gfp) {
             Units::Submitted(finished) => {
                 drop(slot);
-                return finish(io, finished, encrypt);
+                return finish(io, finished, 2, encrypt);
             }
             Units::NoMemory => params::multi_data_unit_fallback(),
             Units::NotHere => {}
@@ -166,14 +166,18 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         cc_sector = cc_sector.wrapping_add(step);
     }
     drop(slot);
-    finish(io, finished, encrypt);
+    finish(io, finished, requests + 1, encrypt);
 }
 
-/// Gives back the loop's count and those of the `finished` requests (included in it): the
-/// last one finishes the unit.
+/// Gives back the loop's count and those of the `finished` requests (included in it), out of
+/// the `total` counted up front: the last one finishes the unit.
 #[inline]
-fn finish(io: ARef<Io<CryptIo>>, finished: u32, encrypt: bool) {
-    if io.data().pending.fetch_sub(finished, Full) == finished {
+fn finish(io: ARef<Io<CryptIo>>, finished: u32, total: u32, encrypt: bool) {
+    if finished == total {
+        // No request went asynchronous, so nothing else holds a count: the unit is done,
+        // without an atomic operation.
+        convert_done(io, false);
+    } else if io.data().pending.fetch_sub(finished, Full) == finished {
         convert_done(io, false);
     } else if encrypt && write_inline(&io) {
         // Zoned writes keep their order: wait for the last request (which signals instead
