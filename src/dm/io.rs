@@ -798,7 +798,7 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
     #[inline]
     fn refill(&mut self, gfp: Gfp) -> bool {
         let pool = T::request_pool(self.io.config());
-        let ctx = IoReq::borrowing(self.io, false);
+        let ctx = IoReq::borrowing(self.io);
         self.req = match self.io.take_embedded() {
             // SAFETY: By the type invariant of `Io` the embedded memory is aligned to
             // `CRYPTO_MINALIGN` and holds `request_size(config)` bytes, which is
@@ -833,10 +833,11 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
         let mut req = self.req.take()?;
         let len = r.len;
 
-        // The pages stay valid while the request is in flight: the base bio's because the
-        // request holds a reference on the I/O, the out bio's because `take_out_bio` refuses
-        // while `inflight` is raised (by the slot now, by the request if it outlives it: it
-        // takes one of the slot's counts). The tag buffer lives as long as the I/O.
+        // The pages stay valid while the request is in flight: the base bio's because the I/O
+        // lives as long as the request (the slot's reference, or the request's own if it may
+        // outlive the slot), the out bio's because `take_out_bio` refuses while `inflight` is
+        // raised (by the slot now, by the request if it outlives it: it takes one of the
+        // slot's counts). The tag buffer lives as long as the I/O.
         let counted = self.count_request();
         // In place, the two are one segment.
         let in_place_request = r.src.same(r.dst);
@@ -1108,9 +1109,9 @@ unsafe impl<T: IoOps> Send for IoReq<T> {}
 unsafe impl<T: IoOps> Sync for IoReq<T> {}
 
 impl<T: IoOps> IoReq<T> {
-    /// A context for a request of `io`, valid while `io` (a reference the caller holds, which
-    /// must outlive the request unless it is submitted after [`IoReq::hold`]).
-    fn borrowing(io: &ARef<Io<T>>, counted: bool) -> Self {
+    /// A context that borrows `io`: the caller keeps its reference until the request is
+    /// freed, unless the request is submitted after [`IoReq::hold`].
+    fn borrowing(io: &ARef<Io<T>>) -> Self {
         // INVARIANT: `io` is valid while the caller's reference lives, which the caller keeps
         // for the request's life (or until `hold`).
         Self {
@@ -1118,7 +1119,7 @@ impl<T: IoOps> IoReq<T> {
             owns_ref: false,
             sector: 0,
             encrypt: false,
-            counted,
+            counted: false,
         }
     }
 
@@ -1170,8 +1171,8 @@ impl<T: IoOps> IoReq<T> {
             len: dst.len,
         };
         // SAFETY: The request finished, and its destination is a range of the I/O's pages,
-        // still valid (the request holds a reference on the I/O, and a count of `inflight` if
-        // it may use the out bio), that nothing else accesses: each range is converted once.
+        // still valid (the I/O lives as long as the request, which holds a count of `inflight`
+        // if it may use the out bio), that nothing else accesses: each range is converted once.
         unsafe { seg.with_bytes(dst.len, |d| T::post(ctx.io(), ctx.sector, ctx.encrypt, d)) };
     }
 }
