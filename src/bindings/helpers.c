@@ -159,18 +159,6 @@ struct crypto_tfm *dmc_helper_crypto_skcipher_tfm(struct crypto_skcipher *tfm)
 	return crypto_skcipher_tfm(tfm);
 }
 
-void dmc_helper_skcipher_request_set_tfm(struct skcipher_request *req,
-					 struct crypto_skcipher *tfm)
-{
-	skcipher_request_set_tfm(req, tfm);
-}
-
-void dmc_helper_skcipher_request_set_callback(struct skcipher_request *req, u32 flags,
-					      crypto_completion_t compl, void *data)
-{
-	skcipher_request_set_callback(req, flags, compl, data);
-}
-
 void dmc_helper_crypto_init_wait(struct crypto_wait *wait)
 {
 	crypto_init_wait(wait);

@@ -188,7 +188,7 @@ impl IoOps for CryptIo {
     fn run(io: ARef<Io<Self>>) {
         match io.data().phase() {
             Phase::ReadSubmit => submit_read(io, Gfp::NOIO),
-            Phase::ReadDecrypt | Phase::RecheckDecrypt => read_decrypt(io),
+            Phase::ReadDecrypt | Phase::RecheckDecrypt => read_decrypt(io, Context::current()),
             Phase::WriteEncrypt => write_encrypt(io),
             Phase::WriteSubmit => submit_write(io),
             Phase::Tags => pool_tags(io),
@@ -368,7 +368,7 @@ fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
         if write {
             write_encrypt(io);
         } else {
-            convert(io, read_gfp(ctx));
+            read_decrypt(io, ctx);
         }
     } else if !write && !may_sleep {
         if let Err(io) = workqueue::system_bh().enqueue::<_, BH_WORK>(io) {
@@ -577,19 +577,15 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
     }
 }
 
-/// `kcryptd_crypt_read_convert`: decrypts a read in place (or the recheck buffer); inline in
-/// interrupt context the request must come without sleeping.
-fn read_decrypt(io: ARef<Io<CryptIo>>) {
-    convert(io, read_gfp(Context::current()));
-}
-
-/// The allocation flags of a decryption in context `ctx`.
-fn read_gfp(ctx: Context) -> Gfp {
-    if ctx.in_interrupt() {
+/// `kcryptd_crypt_read_convert`: decrypts a read in place (or the recheck buffer) in context
+/// `ctx` (the caller's); in interrupt context the request must come without sleeping.
+fn read_decrypt(io: ARef<Io<CryptIo>>, ctx: Context) {
+    let gfp = if ctx.in_interrupt() {
         Gfp::ATOMIC
     } else {
         Gfp::NOIO
-    }
+    };
+    convert(io, gfp);
 }
 
 /// The unit's conversion finished. `from_callback`: in a crypto completion, where no I/O may

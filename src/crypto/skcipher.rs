@@ -174,9 +174,9 @@ impl Tfm {
             bindings::sg_init_table(src.get(), 1);
             super::scatterlist::sg_set_page(src.get(), bindings::zero_page(), len as u32, 0);
             bindings::sg_init_one(dst.get(), outp.cast(), len as u32);
-            bindings::skcipher_request_set_tfm(req, self.raw());
-            bindings::skcipher_request_set_callback(
+            set_tfm_callback(
                 req,
+                self,
                 0,
                 Some(bindings::crypto_req_done),
                 wait.get().cast(),
@@ -250,7 +250,8 @@ impl Drop for SensitiveBuf {
 }
 
 /// Sets the transform and the completion of `req` (`skcipher_request_set_tfm` and
-/// `skcipher_request_set_callback`, written out: every bio's first request is set up anew).
+/// `skcipher_request_set_callback`, written out: every bio's first request is set up anew,
+/// and this is the module's only copy of them).
 ///
 /// # Safety
 ///
