@@ -4,10 +4,14 @@
 and DIR/summary.txt, and prints the one-line summary.
 
 Per cell (device, cipher, sector size, flags, workload): the median, minimum and maximum
-throughput of each target, the Rust/C ratio of the medians, the ratio of CPU time per byte,
-and the serial bound raw*cipher/(raw+cipher) from the same boot's ceilings.
+throughput of each target, the Rust/C ratio of the medians, the median of the paired ratios
+(each repetition's Rust run over the C run next to it) with its 95% confidence interval, the
+ratio of CPU time per byte,
+and the serial bound raw*cipher/(raw+cipher) from the same boot's ceilings; and what each
+target cost the scheduler per I/O (context switches, rescheduling and function-call IPIs).
 """
 
+import math
 import statistics
 import sys
 from collections import defaultdict
@@ -24,6 +28,7 @@ WORKLOADS = {
     "sr1m8": "1M read QD8",
     "sw1m8": "1M write QD8",
 }
+BLOCK_KIB = {"sr1m8": 1024, "sw1m8": 1024}  # the others move 4 KiB per I/O
 
 
 def parse(path):
@@ -42,10 +47,12 @@ def parse(path):
         elif kind == "cipher":
             cipher[f[1]] = (float(f[2]), float(f[3]))
         elif kind == "raw":
-            raw[(f[1], f[2])].append(run_figures(f[4:]))
+            raw[(f[1], f[2])].append(run_figures(f[2], f[4:]))
         elif kind == "run":
             dev, ciph, ss, flags, wl, target = f[1:7]
-            runs[(dev, ciph, ss, flags, wl, target)].append(run_figures(f[8:]))
+            figs = run_figures(wl, f[8:])
+            figs["rep"] = int(f[7])
+            runs[(dev, ciph, ss, flags, wl, target)].append(figs)
         elif kind == "dmesg":
             notes.append(" ".join(f[1:]))
         elif kind == "path":
@@ -53,9 +60,37 @@ def parse(path):
     return info, cipher, raw, runs, notes
 
 
-def run_figures(f):
+def run_figures(wl, f):
     kib_s, io_kib, busy = (float(x) for x in f[:3])
-    return {"mib_s": kib_s / 1024.0, "cpu_per_gib": busy * 10.0 / max(io_kib / 1048576.0, 1e-9)}
+    r = {"mib_s": kib_s / 1024.0, "cpu_per_gib": busy * 10.0 / max(io_kib / 1048576.0, 1e-9)}
+    if len(f) >= 6:
+        # Context switches, rescheduling IPIs, function-call IPIs, per I/O of the workload.
+        ios = max(io_kib / BLOCK_KIB.get(wl, 4), 1.0)
+        r.update(zip(("ctxt", "res", "cal"), (float(x) / ios for x in f[3:6])))
+    return r
+
+
+def median_ci(vals):
+    """The median of vals and its distribution-free 95% confidence interval (order statistics
+    of the binomial sign test), or None for the interval with fewer than 6 values."""
+    xs = sorted(vals)
+    n = len(xs)
+    # The largest k with P(Binomial(n, 1/2) < k) <= 2.5%: the interval is [x_k, x_(n+1-k)].
+    k, below = 0, 0.0
+    while k < n:
+        below_next = below + math.comb(n, k) / 2.0 ** n
+        if below_next > 0.025:
+            break
+        below, k = below_next, k + 1
+    ci = (xs[k - 1], xs[n - k]) if k >= 1 else None
+    return statistics.median(xs), ci
+
+
+def paired(c, rs):
+    """Rust over C for each repetition, the two runs of a repetition being next to each other
+    in time: slow drifts of the host's speed cancel in the ratio."""
+    by_rep = {x["rep"]: x["mib_s"] for x in c}
+    return [x["mib_s"] / by_rep[x["rep"]] for x in rs if by_rep.get(x["rep"])]
 
 
 def med(rows, key):
@@ -81,9 +116,22 @@ def main():
             enc, dec = cipher[ciph]
             speed = dec if wl.startswith(("rr", "sr")) else enc
             bound = raw_m * speed / (raw_m + speed)
+        # With several rounds (fresh devices each), the ratio of each round's medians.
+        per_round = []
+        reps, rounds = int(info.get("reps", 0) or 0), int(info.get("rounds", 1) or 1)
+        if rounds > 1 and reps:
+            for k in range(rounds):
+                rc = [x for x in c if (x["rep"] - 1) // reps == k]
+                rr = [x for x in rs if (x["rep"] - 1) // reps == k]
+                if rc and rr:
+                    per_round.append(med(rr, "mib_s")[0] / med(rc, "mib_s")[0])
+        sched = None
+        if all("ctxt" in r for r in c + rs):
+            sched = {k: (med(c, k)[0], med(rs, k)[0]) for k in ("ctxt", "res", "cal")}
         rows.append({
             "cell": cell, "c": cm, "rs": rm, "ratio": rm[0] / cm[0] if cm[0] else float("nan"),
             "cpu_ratio": rcpu / ccpu if ccpu else float("nan"), "raw": raw_m, "bound": bound,
+            "sched": sched, "per_round": per_round, "paired": median_ci(paired(c, rs)),
         })
     if not rows:
         sys.exit("bench-report: no complete cell in %s" % (out / "raw.txt"))
@@ -103,6 +151,12 @@ def main():
         % (len(main), statistics.median(ratios), worst["ratio"], "/".join(worst["cell"]), len(slow),
            statistics.median(r["cpu_ratio"] for r in main))
     )
+    pmeds = [r["paired"][0] for r in main]
+    below = [r for r in main if r["paired"][1] and r["paired"][1][1] < SLOW]
+    above = [r for r in main if r["paired"][1] and r["paired"][1][0] >= 1.0]
+    if all(r["paired"][1] for r in main):
+        summary += ("; paired: median %.3f, %d cell(s) with the 95%% CI below %.2f, %d above 1.0"
+                    % (statistics.median(pmeds), len(below), SLOW, len(above)))
     if forced:
         summary += "; forced multi-data-unit backends (%s): %d cells, median %.3f" % (
             "/".join(sorted({r["cell"][3] for r in forced})), len(forced),
@@ -117,10 +171,17 @@ def main():
                  info.get("module", "?"), ", quick matrix" if info.get("quick") == "1" else ""))
     md.append("- xts(aes) driver in the guest: %s" % info.get("aes_driver", "?"))
     md.append("- Both targets in the same boot on the same backing devices; per cell a warm-up of "
-              "each, then repetitions alternating which target goes first (C RS, RS C, ...).")
+              "each, then repetitions alternating which target goes first (C RS, RS C, ...)"
+              "%s." % ("; %s rounds per cell, each on a fresh pair of devices, %s repetitions "
+                       "each" % (info["rounds"], info.get("reps", "?"))
+                       if int(info.get("rounds", 1) or 1) > 1 else ""))
     if accel == "tcg":
         md.append("- **Under TCG (emulated CPU) only the Rust/C ratios are meaningful**, not the "
                   "absolute MiB/s.")
+    md.append("- Paired Rust/C: the median of each repetition's Rust/C (its two runs are next to "
+              "each other in time), with the distribution-free 95% confidence interval of that "
+              "median; a cell is shown more than 3% slower than C only where the whole interval is "
+              "below 0.97.")
     md.append("- CPU/byte: the guest's non-idle CPU time (all CPUs) per GiB moved; the ratio is "
               "Rust over C, lower is better.")
     md += ["", "**" + summary + "**", "", "## Ceilings in this boot", ""]
@@ -132,16 +193,38 @@ def main():
         md.append("- raw %s %s: %.1f MiB/s (%.1f-%.1f)" % (dev, WORKLOADS.get(wl, wl), *m))
     md += ["", "## Cells", "",
            "| device | cipher | sector | flags | workload | C MiB/s (min-max) | Rust MiB/s (min-max)"
-           " | Rust/C | CPU/byte Rust/C | serial bound | Rust % of bound |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           " | Rust/C | paired Rust/C (95% CI) | CPU/byte Rust/C | serial bound | Rust % of bound |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         dev, ciph, ss, flags, wl = r["cell"]
         mark = " **(slow)**" if r["ratio"] < SLOW else ""
         bound = "%.1f" % r["bound"] if r["bound"] else "-"
         pct = "%.0f%%" % (100 * r["rs"][0] / r["bound"]) if r["bound"] else "-"
-        md.append("| %s | %s | %s | %s | %s | %.1f (%.1f-%.1f) | %.1f (%.1f-%.1f) | %.3f%s | %.3f | %s | %s |"
+        pm, ci = r["paired"]
+        pci = "%.3f (%.3f-%.3f)" % (pm, *ci) if ci else "%.3f (too few pairs)" % pm
+        md.append("| %s | %s | %s | %s | %s | %.1f (%.1f-%.1f) | %.1f (%.1f-%.1f) | %.3f%s | %s | %.3f | %s | %s |"
                   % (dev, ciph, ss, flags, WORKLOADS.get(wl, wl), *r["c"], *r["rs"], r["ratio"], mark,
-                     r["cpu_ratio"], bound, pct))
+                     pci, r["cpu_ratio"], bound, pct))
+    if any(r["per_round"] for r in rows):
+        md += ["", "## Rust/C per round (each round a fresh pair of devices)", "",
+               "| device | cipher | sector | flags | workload | Rust/C of each round's medians |",
+               "|---|---|---|---|---|---|"]
+        for r in rows:
+            if r["per_round"]:
+                md.append("| %s | %s | %s | %s | %s | %s |" % (
+                    *r["cell"][:4], WORKLOADS.get(r["cell"][4], r["cell"][4]),
+                    " ".join("%.3f" % x for x in r["per_round"])))
+    if any(r["sched"] for r in rows):
+        md += ["", "## Scheduler cost per I/O (medians; all CPUs, C / Rust)", "",
+               "Context switches, rescheduling IPIs (a wake-up sent to another CPU) and "
+               "function-call IPIs per I/O of the workload, over the whole run.", "",
+               "| device | cipher | sector | flags | workload | switches | resched IPIs | call IPIs |",
+               "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            if r["sched"]:
+                md.append("| %s | %s | %s | %s | %s | %s |" % (
+                    *r["cell"][:4], WORKLOADS.get(r["cell"][4], r["cell"][4]),
+                    " | ".join("%.2f / %.2f" % r["sched"][k] for k in ("ctxt", "res", "cal"))))
     if info.get("paths"):
         md += ["", "## The path dm-crypt-rs took per cell (device, cipher, sector size, flags: its log line)", ""]
         md += ["    " + p for p in info["paths"]]

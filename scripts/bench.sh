@@ -7,7 +7,8 @@
 #
 # BENCH_QUICK=1 runs a small matrix (a few minutes); the full one takes an hour or more under
 # TCG. Any of BENCH_DEVICES, BENCH_CIPHERS, BENCH_SECTORS, BENCH_FLAGS, BENCH_WORKLOADS,
-# BENCH_REPS, BENCH_RUNTIME, BENCH_WARMUP narrows or widens it (see the guest script).
+# BENCH_REPS, BENCH_ROUNDS, BENCH_RUNTIME, BENCH_WARMUP narrows or widens it (see the guest
+# script).
 # BENCH_OUT names the results folder. BENCH_PROFILE=1 brings the host's perf (Debian's
 # linux-perf) into the guest and adds each cell's hottest kernel symbols, per target, to
 # profile.txt: narrow the matrix when using it. BENCH_KERNEL=dataunit runs on the dataunit
@@ -19,7 +20,7 @@
 source "$(dirname "$0")/common.sh"
 
 MATPLOTLIB_VERSION=3.9.2
-vars=(BENCH_DEVICES BENCH_CIPHERS BENCH_SECTORS BENCH_FLAGS BENCH_WORKLOADS BENCH_REPS BENCH_RUNTIME BENCH_WARMUP)
+vars=(BENCH_DEVICES BENCH_CIPHERS BENCH_SECTORS BENCH_FLAGS BENCH_WORKLOADS BENCH_REPS BENCH_ROUNDS BENCH_RUNTIME BENCH_WARMUP)
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     : "${BENCH_DEVICES:=brd}"
     : "${BENCH_CIPHERS:=aes256 null}"

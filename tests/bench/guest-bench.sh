@@ -17,17 +17,25 @@
 #                    (BENCH_KERNEL=dataunit); AES ciphers only)
 #   BENCH_WORKLOADS  rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8
 #   BENCH_REPS, BENCH_RUNTIME (seconds per run), BENCH_WARMUP (seconds)
+#   BENCH_ROUNDS     rounds per cell (default 1), each on a fresh pair of devices: under TCG a
+#                    device's allocations (its transform, pools, per-bio data) land at
+#                    addresses that make one instance run a few percent faster or slower
+#                    than another for its whole life, so one pair of devices is one sample
+#                    of each target, however many repetitions it runs
 #   BENCH_PROFILE=1  also profile each cell once per target with perf (brought along by the
 #                    host in /job/files/perf) for BENCH_PROFILE_RUNTIME seconds (default 5):
-#                    the share of each object and the hottest symbols as "@@P" lines
+#                    the KiB moved, the share of each object and the hottest symbols as "@@P"
+#                    lines
 #
 # Every figure goes out as one line starting with "@@B" for the host to report on:
 #   @@B info KEY VALUE...
 #   @@B cipher NAME ENC_MIB DEC_MIB          (cryptsetup benchmark)
-#   @@B raw DEV WL REP KIB_S IO_KIB BUSY_J   (the bare device)
-#   @@B run DEV CIPHER SS FLAGS WL TARGET REP KIB_S IO_KIB BUSY_J
+#   @@B raw DEV WL REP KIB_S IO_KIB BUSY_J CTXT RES CAL   (the bare device)
+#   @@B run DEV CIPHER SS FLAGS WL TARGET REP KIB_S IO_KIB BUSY_J CTXT RES CAL
 # KIB_S is fio's bandwidth, IO_KIB the bytes moved, BUSY_J the guest's non-idle jiffies over
-# the run (all CPUs: workqueues and interrupts included), for CPU per byte.
+# the run (all CPUs: workqueues and interrupts included), for CPU per byte. CTXT, RES and CAL
+# count what the run cost the scheduler (all CPUs): context switches, rescheduling IPIs (a
+# wake-up sent to another CPU) and function-call IPIs, for the same per I/O.
 
 set -u
 : "${BENCH_DEVICES:=brd nullb-mem nullb}"
@@ -36,6 +44,7 @@ set -u
 : "${BENCH_FLAGS:=default nowq samecpu sfcc mdulib}"
 : "${BENCH_WORKLOADS:=rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8}"
 : "${BENCH_REPS:=3}"
+: "${BENCH_ROUNDS:=1}"
 : "${BENCH_RUNTIME:=2}"
 : "${BENCH_WARMUP:=1}"
 : "${BENCH_PROFILE_RUNTIME:=5}"
@@ -51,6 +60,8 @@ info() { echo "@@B info $*"; }
 info kernel "$(uname -r)"
 info cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 info vcpus "$(grep -c '^processor' /proc/cpuinfo)"
+info reps "$BENCH_REPS"
+info rounds "$BENCH_ROUNDS"
 # The xts(aes) implementation a table gets: the highest priority one.
 info aes_driver "$(awk '/^name/ {n=$3} /^driver/ {d=$3} /^priority/ && n=="xts(aes)" && $3 > p {p=$3; best=d}
     END {print best}' /proc/crypto)"
@@ -95,6 +106,15 @@ busy() {
     awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
 }
 
+# sched: "CTXT RES CAL", the context switches and the rescheduling and function-call IPIs so
+# far (all CPUs).
+sched() {
+    { awk '/^ctxt / {print $2; exit}' /proc/stat; cat /proc/interrupts; } | awk '
+        NR == 1 { ctxt = $1; next }
+        $1 == "RES:" || $1 == "CAL:" { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; v[$1] = n }
+        END { print ctxt + 0, v["RES:"] + 0, v["CAL:"] + 0 }'
+}
+
 # fio_args WL: the fio options of a workload (all but the device and the run time).
 fio_args() {
     case $1 in
@@ -110,17 +130,21 @@ fio_args() {
         "--time_based --size=${REGION_MIB}m --norandommap --randrepeat=0"
 }
 
-# fio_run DEV WL SECONDS: prints "KIB_S IO_KIB BUSY_J".
+# fio_run DEV WL SECONDS: prints "KIB_S IO_KIB BUSY_J CTXT RES CAL".
 fio_run() {
+    s0=$(sched)
     b0=$(busy)
     out=$(fio --name=b --filename="$1" $(fio_args "$2") --runtime="$3" \
         --output-format=terse --terse-version=3 2>/dev/null) || die "fio failed on $1 ($2)"
     b1=$(busy)
+    s1=$(sched)
     # terse v3: field 6/7 read KiB and KiB/s, 47/48 the same for writes.
     case $2 in
-        rr*|sr*) echo "$out" | awk -F';' -v b=$((b1 - b0)) '{print $7, $6, b; exit}' ;;
-        *) echo "$out" | awk -F';' -v b=$((b1 - b0)) '{print $48, $47, b; exit}' ;;
+        rr*|sr*) cols='$7, $6' ;;
+        *) cols='$48, $47' ;;
     esac
+    echo "$out" | awk -F';' -v b=$((b1 - b0)) -v s="$s0 $s1" \
+        "{ split(s, x, \" \"); print $cols, b, x[4] - x[1], x[5] - x[2], x[6] - x[3]; exit }"
 }
 
 # The bare devices, for the throughput ceiling.
@@ -182,7 +206,10 @@ fi
 profile() {
     $PERF record -q -a -F 997 -o /tmp/perf.data -- \
         fio --name=p --filename="$2" $(fio_args "$3") --runtime="$BENCH_PROFILE_RUNTIME" \
-        --output=/dev/null >/dev/null 2>&1 || { echo "@@P $1 perf record failed"; return; }
+        --output-format=terse --terse-version=3 --output=/tmp/perf.fio >/dev/null 2>&1 ||
+        { echo "@@P $1 perf record failed"; return; }
+    # The KiB the run moved (read and written), to weigh samples per I/O.
+    awk -F';' -v label="$1" '{ print "@@P " label " kib " $6 + $47; exit }' /tmp/perf.fio
     {
         awk '$2 ~ /^[tT]$/ { print $1 " 0 " $3 " " ($4 == "" ? "[kernel]" : $4) }' /proc/kallsyms
         $PERF script -i /tmp/perf.data -F ip 2>/dev/null |
@@ -209,6 +236,55 @@ profile() {
         }' | sort -k1,1n -k2,2nr | cut -d" " -f3-
 }
 
+# create NAME TARGET DEV CIPHER SS FLAGS
+create() {
+    dmsetup create "$1" --table "$(table "$2" "$3" "$4" "$5" "$6")" || die "$2 refused $4 $5 $6"
+}
+
+# cell DEV PATH CIPHER SS FLAGS ROUND: one round of a cell on a fresh pair of devices (the C
+# one created first in odd rounds, dm-crypt-rs's first in even ones), each workload's
+# repetitions numbered on from the rounds before. Returns 1 if the cell is skipped.
+cell() {
+    if [ $(($6 % 2)) -eq 1 ]; then
+        create bc crypt "$2" $3 $4 $5
+        mark="bench-mark-$1-$3-$4-$5-$6"
+        echo "$mark" >/dev/kmsg
+        create brs crypt_rs "$2" $3 $4 $5
+    else
+        mark="bench-mark-$1-$3-$4-$5-$6"
+        echo "$mark" >/dev/kmsg
+        create brs crypt_rs "$2" $3 $4 $5
+        create bc crypt "$2" $3 $4 $5
+    fi
+    path=$(dmesg | sed -n "/$mark\$/,\$p" | sed -n 's/.*dm_crypt_rs: [0-9:]*: //p' | tail -n 1)
+    [ "$6" -gt 1 ] || echo "@@B path $1 $3 $4 $5 $path"
+    if [ $5 = mduapi ] && ! echo "$path" | grep -q 'crypto API backend'; then
+        echo "@@B path $1 $3 $4 $5 skipped: no crypto API backend on this kernel (BENCH_KERNEL=dataunit has it)"
+        dmsetup remove bc && dmsetup remove brs || die "cannot remove the bench devices"
+        return 1
+    fi
+    for wl in $BENCH_WORKLOADS; do
+        fio_run /dev/mapper/bc "$wl" "$BENCH_WARMUP" >/dev/null
+        fio_run /dev/mapper/brs "$wl" "$BENCH_WARMUP" >/dev/null
+        i=1
+        while [ $i -le "$BENCH_REPS" ]; do
+            rep=$(((${6} - 1) * BENCH_REPS + i))
+            # Alternate which goes first, so neither always follows the other.
+            if [ $((rep % 2)) -eq 1 ]; then order="c rs"; else order="rs c"; fi
+            for t in $order; do
+                if [ $t = c ]; then m=bc; else m=brs; fi
+                echo "@@B run $1 $3 $4 $5 $wl $t $rep $(fio_run /dev/mapper/$m "$wl" "$BENCH_RUNTIME")"
+            done
+            i=$((i + 1))
+        done
+        if [ -n "$PERF" ] && [ "$6" = 1 ]; then
+            profile "$1 $3 $4 $5 $wl c" /dev/mapper/bc "$wl"
+            profile "$1 $3 $4 $5 $wl rs" /dev/mapper/brs "$wl"
+        fi
+    done
+    dmsetup remove bc && dmsetup remove brs || die "cannot remove the bench devices"
+}
+
 for d in $BENCH_DEVICES; do
     p=$(devpath "$d")
     for c in $BENCH_CIPHERS; do
@@ -219,36 +295,11 @@ for d in $BENCH_DEVICES; do
                     mdulib | mduapi) case $c in aes*) mdu=${fl#mdu} ;; *) continue ;; esac ;;
                 esac
                 echo $mdu >/sys/module/dm_crypt_rs/parameters/multi_data_unit || die "multi_data_unit=$mdu"
-                dmsetup create bc --table "$(table crypt "$p" $c $ss $fl)" || die "C target refused $c $ss $fl"
-                mark="bench-mark-$d-$c-$ss-$fl"
-                echo "$mark" >/dev/kmsg
-                dmsetup create brs --table "$(table crypt_rs "$p" $c $ss $fl)" || die "dm-crypt-rs refused $c $ss $fl"
-                path=$(dmesg | sed -n "/$mark\$/,\$p" | sed -n 's/.*dm_crypt_rs: [0-9:]*: //p' | tail -n 1)
-                echo "@@B path $d $c $ss $fl $path"
-                if [ $fl = mduapi ] && ! echo "$path" | grep -q 'crypto API backend'; then
-                    echo "@@B path $d $c $ss $fl skipped: no crypto API backend on this kernel (BENCH_KERNEL=dataunit has it)"
-                    dmsetup remove bc && dmsetup remove brs || die "cannot remove the bench devices"
-                    continue
-                fi
-                for wl in $BENCH_WORKLOADS; do
-                    fio_run /dev/mapper/bc "$wl" "$BENCH_WARMUP" >/dev/null
-                    fio_run /dev/mapper/brs "$wl" "$BENCH_WARMUP" >/dev/null
-                    rep=1
-                    while [ $rep -le "$BENCH_REPS" ]; do
-                        # Alternate which goes first, so neither always follows the other.
-                        if [ $((rep % 2)) -eq 1 ]; then order="c rs"; else order="rs c"; fi
-                        for t in $order; do
-                            if [ $t = c ]; then m=bc; else m=brs; fi
-                            echo "@@B run $d $c $ss $fl $wl $t $rep $(fio_run /dev/mapper/$m "$wl" "$BENCH_RUNTIME")"
-                        done
-                        rep=$((rep + 1))
-                    done
-                    if [ -n "$PERF" ]; then
-                        profile "$d $c $ss $fl $wl c" /dev/mapper/bc "$wl"
-                        profile "$d $c $ss $fl $wl rs" /dev/mapper/brs "$wl"
-                    fi
+                round=1
+                while [ $round -le "$BENCH_ROUNDS" ]; do
+                    cell "$d" "$p" $c $ss $fl $round || break
+                    round=$((round + 1))
                 done
-                dmsetup remove bc && dmsetup remove brs || die "cannot remove the bench devices"
             done
         done
     done
