@@ -37,13 +37,17 @@ def parse(path):
                if line.startswith("@@P ")]
     if profile:
         (path.parent / "profile.txt").write_text("\n".join(profile) + "\n")
+    boot = 1
     for line in path.read_text(errors="replace").splitlines():
         if not line.startswith("@@B "):
             continue
         f = line.split()[1:]
         kind = f[0]
-        if kind == "info":
+        if kind == "boot":
+            boot = int(f[1])
+        elif kind == "info":
             info[f[1]] = " ".join(f[2:])
+            info["boots"] = max(boot, int(info.get("boots", 1)))
         elif kind == "cipher":
             cipher[f[1]] = (float(f[2]), float(f[3]))
         elif kind == "raw":
@@ -51,12 +55,14 @@ def parse(path):
         elif kind == "run":
             dev, ciph, ss, flags, wl, target = f[1:7]
             figs = run_figures(wl, f[8:])
-            figs["rep"] = int(f[7])
+            figs["rep"] = (boot, int(f[7]))
             runs[(dev, ciph, ss, flags, wl, target)].append(figs)
         elif kind == "dmesg":
             notes.append(" ".join(f[1:]))
         elif kind == "path":
-            info.setdefault("paths", []).append(" ".join(f[1:]))
+            paths = info.setdefault("paths", [])
+            if " ".join(f[1:]) not in paths:
+                paths.append(" ".join(f[1:]))
     return info, cipher, raw, runs, notes
 
 
@@ -116,13 +122,13 @@ def main():
             enc, dec = cipher[ciph]
             speed = dec if wl.startswith(("rr", "sr")) else enc
             bound = raw_m * speed / (raw_m + speed)
-        # With several rounds (fresh devices each), the ratio of each round's medians.
+        # With several boots or rounds (fresh devices each), the ratio of each one's medians.
         per_round = []
         reps, rounds = int(info.get("reps", 0) or 0), int(info.get("rounds", 1) or 1)
-        if rounds > 1 and reps:
-            for k in range(rounds):
-                rc = [x for x in c if (x["rep"] - 1) // reps == k]
-                rr = [x for x in rs if (x["rep"] - 1) // reps == k]
+        if (rounds > 1 or int(info.get("boots", 1)) > 1) and reps:
+            for unit in sorted({(x["rep"][0], (x["rep"][1] - 1) // reps) for x in c}):
+                rc = [x for x in c if (x["rep"][0], (x["rep"][1] - 1) // reps) == unit]
+                rr = [x for x in rs if (x["rep"][0], (x["rep"][1] - 1) // reps) == unit]
                 if rc and rr:
                     per_round.append(med(rr, "mib_s")[0] / med(rc, "mib_s")[0])
         sched = None
@@ -172,9 +178,11 @@ def main():
     md.append("- xts(aes) driver in the guest: %s" % info.get("aes_driver", "?"))
     md.append("- Both targets in the same boot on the same backing devices; per cell a warm-up of "
               "each, then repetitions alternating which target goes first (C RS, RS C, ...)"
-              "%s." % ("; %s rounds per cell, each on a fresh pair of devices, %s repetitions "
-                       "each" % (info["rounds"], info.get("reps", "?"))
-                       if int(info.get("rounds", 1) or 1) > 1 else ""))
+              "%s%s." % ("; %s rounds per cell, each on a fresh pair of devices, %s repetitions "
+                         "each" % (info["rounds"], info.get("reps", "?"))
+                         if int(info.get("rounds", 1) or 1) > 1 else "",
+                         "; %d boots, one after the other, pooled (the ceilings too)" % info["boots"]
+                         if info.get("boots", 1) > 1 else ""))
     if accel == "tcg":
         md.append("- **Under TCG (emulated CPU) only the Rust/C ratios are meaningful**, not the "
                   "absolute MiB/s.")
@@ -206,8 +214,8 @@ def main():
                   % (dev, ciph, ss, flags, WORKLOADS.get(wl, wl), *r["c"], *r["rs"], r["ratio"], mark,
                      pci, r["cpu_ratio"], bound, pct))
     if any(r["per_round"] for r in rows):
-        md += ["", "## Rust/C per round (each round a fresh pair of devices)", "",
-               "| device | cipher | sector | flags | workload | Rust/C of each round's medians |",
+        md += ["", "## Rust/C per boot and round (each round a fresh pair of devices)", "",
+               "| device | cipher | sector | flags | workload | Rust/C of each round's medians, boot by boot |",
                "|---|---|---|---|---|---|"]
         for r in rows:
             if r["per_round"]:

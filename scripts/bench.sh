@@ -16,6 +16,9 @@
 # multi-data-unit path's crypto API backend; its quick matrix adds mduapi. BENCH_KERNEL=inline
 # runs on the kernel built with the clang of rustc's LLVM and the C helpers inlined into Rust.
 # BENCH_PROFILE_ADDRS=1 adds the sampled offsets within module symbols to profile.txt.
+# BENCH_BOOTS=N runs the whole matrix in N boots one after the other, into one report: under
+# TCG the Rust/C ratio of a cell moves by a few percent from one boot to the next (the
+# modules' and allocations' addresses), so a boot is one sample of it.
 
 source "$(dirname "$0")/common.sh"
 
@@ -64,10 +67,16 @@ FLAVOUR=${BENCH_KERNEL:-base}
 KOUT=$("$TOP/scripts/build-kernel.sh" "$FLAVOUR")
 accel=$("$TOP/scripts/accel-probe.sh" "$KOUT")
 step "benchmarking in the guest ($accel); raw figures in $out/raw.txt"
-rc=0
-"$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
-    "$TOP/tests/bench/guest-bench.sh" | tee "$out/raw.txt" | grep -v '^@@[BP] ' || rc=${PIPESTATUS[0]}
-[ $rc -eq 0 ] || die "the guest benchmark failed (status $rc); partial figures in $out/raw.txt"
+: >"$out/raw.txt"
+boots=${BENCH_BOOTS:-1}
+for ((boot = 1; boot <= boots; boot++)); do
+    [ "$boots" = 1 ] || step "boot $boot of $boots"
+    echo "@@B boot $boot" >>"$out/raw.txt"
+    rc=0
+    "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
+        "$TOP/tests/bench/guest-bench.sh" | tee -a "$out/raw.txt" | grep -v '^@@[BP] ' || rc=${PIPESTATUS[0]}
+    [ $rc -eq 0 ] || die "the guest benchmark failed (status $rc); partial figures in $out/raw.txt"
+done
 {
     echo "@@B info accel $accel"
     echo "@@B info quick ${BENCH_QUICK:-0}"
