@@ -17,11 +17,9 @@
 #                    (BENCH_KERNEL=dataunit); AES ciphers only)
 #   BENCH_WORKLOADS  rr4k1 rw4k1 rr4k32 rw4k32 sr1m8 sw1m8
 #   BENCH_REPS, BENCH_RUNTIME (seconds per run), BENCH_WARMUP (seconds)
-#   BENCH_ROUNDS     rounds per cell (default 1), each on a fresh pair of devices: under TCG a
-#                    device's allocations (its transform, pools, per-bio data) land at
-#                    addresses that make one instance run a few percent faster or slower
-#                    than another for its whole life, so one pair of devices is one sample
-#                    of each target, however many repetitions it runs
+#   BENCH_ROUNDS     rounds per cell (default 1), each on a fresh pair of devices, so that
+#                    no one pair's allocations (their addresses matter under TCG) and no
+#                    one stretch of the host's speed make the whole sample
 #   BENCH_PROFILE=1  also profile each cell once per target with perf (brought along by the
 #                    host in /job/files/perf) for BENCH_PROFILE_RUNTIME seconds (default 5):
 #                    the KiB moved, the share of each object and the hottest symbols as "@@P"
@@ -245,14 +243,13 @@ create() {
 # one created first in odd rounds, dm-crypt-rs's first in even ones), each workload's
 # repetitions numbered on from the rounds before. Returns 1 if the cell is skipped.
 cell() {
+    # dm-crypt-rs's log line about the path it takes comes after this mark.
+    mark="bench-mark-$1-$3-$4-$5-$6"
+    echo "$mark" >/dev/kmsg
     if [ $(($6 % 2)) -eq 1 ]; then
         create bc crypt "$2" $3 $4 $5
-        mark="bench-mark-$1-$3-$4-$5-$6"
-        echo "$mark" >/dev/kmsg
         create brs crypt_rs "$2" $3 $4 $5
     else
-        mark="bench-mark-$1-$3-$4-$5-$6"
-        echo "$mark" >/dev/kmsg
         create brs crypt_rs "$2" $3 $4 $5
         create bc crypt "$2" $3 $4 $5
     fi
