@@ -6,9 +6,9 @@ and DIR/summary.txt, and prints the one-line summary.
 Per cell (device, cipher, sector size, flags, workload): the median, minimum and maximum
 throughput of each target, the Rust/C ratio of the medians, the median of the paired ratios
 (each repetition's Rust run over the C run next to it) with its 95% confidence interval, the
-ratio of CPU time per byte,
-and the serial bound raw*cipher/(raw+cipher) from the same boot's ceilings; and what each
-target cost the scheduler per I/O (context switches, rescheduling and function-call IPIs).
+ratio of CPU time per byte, and the serial bound raw*cipher/(raw+cipher) from the same boot's
+ceilings; and what each target cost the scheduler per I/O (context switches, rescheduling and
+function-call IPIs).
 """
 
 import math
@@ -47,7 +47,6 @@ def parse(path):
             boot = int(f[1])
         elif kind == "info":
             info[f[1]] = " ".join(f[2:])
-            info["boots"] = max(boot, int(info.get("boots", 1)))
         elif kind == "cipher":
             cipher[f[1]] = (float(f[2]), float(f[3]))
         elif kind == "raw":
@@ -60,9 +59,11 @@ def parse(path):
         elif kind == "dmesg":
             notes.append(" ".join(f[1:]))
         elif kind == "path":
-            paths = info.setdefault("paths", [])
-            if " ".join(f[1:]) not in paths:
-                paths.append(" ".join(f[1:]))
+            # Each boot logs the same paths again.
+            path_line, paths = " ".join(f[1:]), info.setdefault("paths", [])
+            if path_line not in paths:
+                paths.append(path_line)
+    info["boots"] = boot
     return info, cipher, raw, runs, notes
 
 
@@ -107,6 +108,12 @@ def med(rows, key):
 def main():
     out = Path(sys.argv[1])
     info, cipher, raw, runs, notes = parse(out / "raw.txt")
+    reps, rounds = int(info.get("reps") or 0), int(info.get("rounds") or 1)
+
+    def unit(run):
+        """The (boot, round) a run belongs to."""
+        boot, rep = run["rep"]
+        return boot, (rep - 1) // reps
     cells = sorted({k[:5] for k in runs})
     rows = []
     for cell in cells:
@@ -124,11 +131,10 @@ def main():
             bound = raw_m * speed / (raw_m + speed)
         # With several boots or rounds (fresh devices each), the ratio of each one's medians.
         per_round = []
-        reps, rounds = int(info.get("reps", 0) or 0), int(info.get("rounds", 1) or 1)
-        if (rounds > 1 or int(info.get("boots", 1)) > 1) and reps:
-            for unit in sorted({(x["rep"][0], (x["rep"][1] - 1) // reps) for x in c}):
-                rc = [x for x in c if (x["rep"][0], (x["rep"][1] - 1) // reps) == unit]
-                rr = [x for x in rs if (x["rep"][0], (x["rep"][1] - 1) // reps) == unit]
+        if (rounds > 1 or info["boots"] > 1) and reps:
+            for u in sorted({unit(x) for x in c}):
+                rc = [x for x in c if unit(x) == u]
+                rr = [x for x in rs if unit(x) == u]
                 if rc and rr:
                     per_round.append(med(rr, "mib_s")[0] / med(rc, "mib_s")[0])
         sched = None
@@ -178,11 +184,10 @@ def main():
     md.append("- xts(aes) driver in the guest: %s" % info.get("aes_driver", "?"))
     md.append("- Both targets in the same boot on the same backing devices; per cell a warm-up of "
               "each, then repetitions alternating which target goes first (C RS, RS C, ...)"
-              "%s%s." % ("; %s rounds per cell, each on a fresh pair of devices, %s repetitions "
-                         "each" % (info["rounds"], info.get("reps", "?"))
-                         if int(info.get("rounds", 1) or 1) > 1 else "",
+              "%s%s." % ("; %d rounds per cell, each on a fresh pair of devices, %d repetitions "
+                         "each" % (rounds, reps) if rounds > 1 else "",
                          "; %d boots, one after the other, pooled (the ceilings too)" % info["boots"]
-                         if info.get("boots", 1) > 1 else ""))
+                         if info["boots"] > 1 else ""))
     if accel == "tcg":
         md.append("- **Under TCG (emulated CPU) only the Rust/C ratios are meaningful**, not the "
                   "absolute MiB/s.")

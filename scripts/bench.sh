@@ -17,8 +17,8 @@
 # runs on the kernel built with the clang of rustc's LLVM and the C helpers inlined into Rust.
 # BENCH_PROFILE_ADDRS=1 adds the sampled offsets within module symbols to profile.txt.
 # BENCH_BOOTS=N runs the whole matrix in N boots one after the other, into one report: under
-# TCG the Rust/C ratio of a cell moves by a few percent from one boot to the next (the
-# modules' and allocations' addresses), so a boot is one sample of it.
+# TCG the Rust/C ratio of a cell moves by a few percent from one boot to the next
+# (Documentation/performance.rst, "Reading the figures under TCG"), so a boot is one sample.
 
 source "$(dirname "$0")/common.sh"
 
