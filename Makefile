@@ -11,7 +11,7 @@ SCRIPT ?=
 WITH ?=
 
 .PHONY: all module kernel kernel-debug kernel-dataunit kernel-inline check fmt clippy test test-host test-guest test-debug \
-	run shell vm-exec clean help provision bench fuzz soak
+	run shell vm-exec clean help provision bench icount fuzz soak
 
 all: module
 
@@ -22,6 +22,7 @@ help:
 	@echo 'make test-guest TESTS="name ..."  only some guest tests'
 	@echo 'make test-debug the guest suite on the debug kernel flavour'
 	@echo 'make bench      dm-crypt-rs vs the C target in one guest boot (BENCH_QUICK=1: a few minutes)'
+	@echo 'make icount     guest instructions per I/O of both targets, counted by a QEMU plugin (TCG)'
 	@echo 'make check      rustfmt (kernel settings) and clippy (CLIPPY=1)'
 	@echo 'make soak       fio randrw verify, QD 64, 2 jobs, under live operations (SOAK_SECONDS=600; not CI)'
 	@echo 'make fuzz       host-side fuzz targets of the table parser, FUZZ_SECONDS each (default 120)'
@@ -77,6 +78,9 @@ soak:
 
 bench:
 	scripts/bench.sh
+
+icount:
+	scripts/icount.sh
 
 shell:
 	scripts/vm --shell
