@@ -8,7 +8,8 @@
  * written to the output file as
  *
  *   W N TOTAL USER          the window's number (from 1), all instructions, user-space ones
- *   ADDR COUNT              kernel instructions executed in blocks starting at ADDR (hex)
+ *   ADDR COUNT LEN          kernel instructions executed in blocks starting at ADDR (hex),
+ *                           LEN the length of the block (its last translation) in instructions
  *
  * for every kernel block that ran in the window. Instructions are counted when a block
  * starts (an inline add of its length), so a block left early by an exception is counted
@@ -38,6 +39,7 @@ struct slot {
 	uint64_t vaddr;
 	uint64_t count;
 	uint64_t base;
+	uint64_t len;
 };
 
 static struct slot *slots;
@@ -89,8 +91,9 @@ static void mark(unsigned int vcpu, void *udata)
 		(unsigned long long)(user.count - user_base));
 	for (i = 0; i < SLOTS; i++)
 		if (slots[i].count != slots[i].base)
-			fprintf(out, "%llx %llu\n", (unsigned long long)slots[i].vaddr,
-				(unsigned long long)(slots[i].count - slots[i].base));
+			fprintf(out, "%llx %llu %llu\n", (unsigned long long)slots[i].vaddr,
+				(unsigned long long)(slots[i].count - slots[i].base),
+				(unsigned long long)slots[i].len);
 	fflush(out);
 }
 
@@ -117,6 +120,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	(void)id;
 	if (vaddr >= KERNEL_BASE) {
 		s = lookup(vaddr);
+		s->len = n;
 	} else {
 		s = &user;
 		for (i = 0; i < n; i++) {

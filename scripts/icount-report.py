@@ -6,6 +6,12 @@ counts (counts.txt) and the guest's description of its windows and symbols (gues
 Writes results.md in the results folder and prints a one-line summary. Each window's kernel
 blocks are charged to the text symbol at or below their start address; "object" is the
 module a symbol belongs to, [kernel] for the core kernel, [user] for all of user space.
+
+    icount-report.py DIR
+    icount-report.py DIR --annotate WINDOW SYMBOL_REGEX MODULE.ko
+
+The second form prints the disassembly (binutils objdump) of the module's first symbol whose
+name (demangled) matches, each instruction with the times it ran per I/O in that window.
 """
 
 import bisect
@@ -58,6 +64,8 @@ def parse_counts(path):
             cur = counts[int(f[1])] = dict(total=int(f[2]), user=int(f[3]), blocks=[])
         else:
             cur["blocks"].append((int(f[0], 16), int(f[1])))
+            if len(f) > 2:
+                cur.setdefault("lens", {})[int(f[0], 16)] = int(f[2])
     return counts
 
 
@@ -72,7 +80,50 @@ def charge(blocks, syms):
     return by_sym
 
 
+def annotate(out, window, pattern, ko):
+    windows, syms, _ = parse_guest(out / "guest.txt")
+    plain = demangle(syms)
+    counts = parse_counts(out / "counts.txt")[window]
+    ios = windows[window]["ios"]
+    match = [(s, p) for s, p in zip(syms, plain) if re.search(pattern, p[1])]
+    if not match:
+        sys.exit(f"icount-report: no symbol matches {pattern}")
+    (start, name, _), (_, pname, mod) = match[0]
+    end = next((s[0] for s in syms if s[0] > start), start + (1 << 20))
+    # Executions per instruction: a block of LEN instructions counted COUNT ran COUNT/LEN times.
+    runs = {}
+    for addr, n in counts["blocks"]:
+        if start <= addr < end:
+            runs[addr - start] = n / counts.get("lens", {}).get(addr, 1) / ios
+    dis = subprocess.run(["objdump", "-d", "-r", "--no-show-raw-insn", f"--disassemble={name}", ko],
+                         capture_output=True, text=True, check=True).stdout
+    base, left, each = None, 0, 0.0
+    print(f"{pname} [{mod}], window {window} ({' '.join(windows[window]['cell'])} "
+          f"{windows[window]['dir']} {windows[window]['target']}): runs per I/O")
+    for line in dis.splitlines():
+        h = re.match(r"([0-9a-f]+) <", line)
+        if h:
+            base = int(h.group(1), 16)
+            continue
+        m = re.match(r"\s+([0-9a-f]+):\s", line)
+        if not m or base is None:
+            continue
+        if "R_X86_64" in line:
+            # A relocation: the call or data it names, if it lies within the symbol.
+            if int(m.group(1), 16) >= base:
+                print(" " * 8 + "        -> " + line.split("\t")[-1])
+            continue
+        off = int(m.group(1), 16) - base
+        if off in runs:
+            left, each = counts.get("lens", {}).get(start + off, 1), runs[off]
+        mark = f"{each:7.2f} " if left > 0 else " " * 8
+        left -= 1
+        print(mark + f"+0x{off:<5x}" + line.split(":", 1)[1])
+
+
 def main():
+    if len(sys.argv) == 6 and sys.argv[2] == "--annotate":
+        return annotate(Path(sys.argv[1]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
     out = Path(sys.argv[1])
     windows, syms, info = parse_guest(out / "guest.txt")
     syms = demangle(syms)

@@ -37,9 +37,7 @@ pub(crate) use io::{
     RequestSlot,
     SectorData,
     SectorRequest,
-    UnitsRequest,
-    BH_WORK,
-    WORK, //
+    UnitsRequest, //
 };
 pub(crate) use registration::Registration;
 pub(crate) use status::{

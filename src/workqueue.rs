@@ -6,12 +6,31 @@
 //! allocation (`alloc_workqueue`) with `WQ_*` flags and destruction on drop, and hands out the
 //! kernel crate's [`Queue`] for enqueueing.
 //!
+//! It also adds [`QueueWork`], a work item set up when it is queued rather than when its
+//! object is made (dm-crypt's `INIT_WORK(&io->work, ...)` right before `queue_work`): an
+//! object that is never queued, as most bios of a table without workqueues, costs nothing for
+//! it. `kernel::workqueue::Work` is set up with its object, once.
+//!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
 use crate::bindings;
 use core::ptr::NonNull;
 use kernel::{
+    container_of,
     prelude::*,
+    sync::{
+        aref::{
+            ARef,
+            AlwaysRefCounted, //
+        },
+        atomic::{
+            Acquire,
+            Atomic,
+            Release, //
+        },
+        LockClassKey,
+    },
+    types::Opaque,
     workqueue::Queue, //
 };
 
@@ -83,4 +102,116 @@ impl Drop for OwnedQueue {
 pub(crate) fn num_online_cpus() -> u32 {
     // SAFETY: The helper only reads the CPU mask weight.
     unsafe { bindings::num_online_cpus() }
+}
+
+/// A work item that is set up each time it is queued ([`queue_work`]), embedded in an object
+/// that implements [`HasQueueWork`] and is queued with a reference of its own.
+///
+/// # Invariants
+///
+/// `pending` is 1 from the [`queue_work`] that set it until the work function has taken the
+/// queued reference back; only then is `work` initialised and the workqueue's.
+#[pin_data]
+pub(crate) struct QueueWork {
+    #[pin]
+    work: Opaque<bindings::work_struct>,
+    pending: Atomic<u32>,
+}
+
+impl QueueWork {
+    /// An idle work item: nothing is set up until it is queued.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        // INVARIANT: Not pending.
+        pin_init!(Self {
+            work: Opaque::uninit(),
+            pending: Atomic::new(0),
+        })
+    }
+}
+
+/// An object with a [`QueueWork`], run by [`HasQueueWork::run`] when the work item runs.
+///
+/// # Safety
+///
+/// [`HasQueueWork::work`] returns a pointer to a [`QueueWork`] field of the object, and
+/// [`HasQueueWork::from_work`] is its inverse.
+pub(crate) unsafe trait HasQueueWork: AlwaysRefCounted + Send + Sync + Sized {
+    /// The work item of the object at `this`.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a valid object.
+    unsafe fn work(this: *const Self) -> *const QueueWork;
+
+    /// The object whose work item is at `work`.
+    ///
+    /// # Safety
+    ///
+    /// `work` was returned by [`HasQueueWork::work`] for a valid object.
+    unsafe fn from_work(work: *const QueueWork) -> *const Self;
+
+    /// The work: runs on the queue with the reference that was queued.
+    fn run(this: ARef<Self>);
+}
+
+/// Queues `this` on `queue` with the reference, to [`HasQueueWork::run`] there. The work item
+/// is set up now, with the lockdep class `key` and `name`: each place that queues on a kind of
+/// queue of its own (process or softirq context) names its own, as each `INIT_WORK` in C does.
+/// Fails, handing the reference back, if the object is queued already.
+pub(crate) fn queue_work<T: HasQueueWork>(
+    this: ARef<T>,
+    queue: &Queue,
+    name: &'static CStr,
+    key: Pin<&'static LockClassKey>,
+) -> Result<(), ARef<T>> {
+    // SAFETY: `this` is a valid object.
+    let w = unsafe { &*T::work(&*this) };
+    if w.pending.xchg(1, Acquire) != 0 {
+        return Err(this);
+    }
+    let work = w.work.get();
+    // SAFETY: The work item is not pending (we set the flag), so the workqueue does not use
+    // it: it may be set up afresh, with `run_work::<T>`, which takes a `T` as queued here.
+    unsafe {
+        bindings::init_work_with_key(
+            work,
+            Some(run_work::<T>),
+            false,
+            name.as_char_ptr(),
+            key.as_ptr(),
+        )
+    };
+    // `Queue` is a transparent wrapper of the C `struct workqueue_struct`
+    // (`kernel::workqueue::Queue::from_raw` relies on it too).
+    let wq = core::ptr::from_ref(queue)
+        .cast::<bindings::workqueue_struct>()
+        .cast_mut();
+    // INVARIANT: Pending until `run_work` takes the reference back, which the queue holds.
+    let _ = ARef::into_raw(this);
+    // SAFETY: `wq` is a live queue (the caller's reference), and `work` a work item set up
+    // above and not pending, so `queue_work_on` queues it; the object lives while the queued
+    // reference does.
+    unsafe {
+        bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int, wq, work)
+    };
+    Ok(())
+}
+
+/// The work function of every [`QueueWork`] of a `T`.
+///
+/// # Safety
+///
+/// `work` is the work item of a [`QueueWork`] of a `T`, queued by [`queue_work`].
+unsafe extern "C" fn run_work<T: HasQueueWork>(work: *mut bindings::work_struct) {
+    // SAFETY: `work` is the `work` field of a `QueueWork` (caller).
+    let w = unsafe { container_of!(Opaque::cast_from(work), QueueWork, work) };
+    // SAFETY: `w` came from `HasQueueWork::work` of a `T` (caller).
+    let this = unsafe { T::from_work(w) };
+    // SAFETY: `queue_work` gave the workqueue a reference on `this`, ours now; its work
+    // item may be set up and queued again from here on (the workqueue no longer uses it once
+    // this function runs).
+    let this = unsafe { ARef::from_raw(NonNull::new_unchecked(this.cast_mut())) };
+    // SAFETY: `w` is within `this`, which our reference keeps.
+    unsafe { (*w).pending.store(0, Release) };
+    T::run(this);
 }

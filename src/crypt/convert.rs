@@ -65,7 +65,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         let Some(out) = slot.out_iter() else {
             drop(slot);
             set_error(&io, BlkStatus::IOERR);
-            return convert_done(io, false);
+            return convert_done(io, phase, false);
         };
         Some(out)
     } else {
@@ -76,7 +76,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     // The unit's first tuple in the bio's metadata.
     let md = cfg.integrity;
     let first_tuple = if md.tuple_size > 0 {
-        (data.sector - Io::base(&io).data().sector) >> cfg.features.sector_shift()
+        (data.sector - io.base().data().sector) >> cfg.features.sector_shift()
     } else {
         0
     };
@@ -86,7 +86,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         let lib = Lib { key, mode, encrypt };
         lib.convert(&io, &slot, base_pos, out_pos, requests, cc_sector);
         drop(slot);
-        return convert_done(io, false);
+        return convert_done(io, phase, false);
     }
 
     if cfg.units_api {
@@ -96,7 +96,7 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         match units_api(&io, &mut slot, &base_pos, &out_pos, cc_sector, gfp) {
             Units::Submitted(finished) => {
                 drop(slot);
-                return finish(io, finished, 2, encrypt);
+                return finish(io, finished, 2, phase);
             }
             Units::NoMemory => params::multi_data_unit_fallback(),
             Units::NotHere => {}
@@ -157,6 +157,10 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
                 finished += 1;
             }
         }
+        if i + 1 == u64::from(requests) {
+            // No position after the last sector is needed (a one-sector bio walks no bvecs).
+            break;
+        }
         if let Some(b) = base_pos.as_mut() {
             b.advance(io.base_bio(), ss);
         }
@@ -166,24 +170,25 @@ pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         cc_sector = cc_sector.wrapping_add(step);
     }
     drop(slot);
-    finish(io, finished, requests + 1, encrypt);
+    finish(io, finished, requests + 1, phase);
 }
 
 /// Gives back the loop's count and those of the `finished` requests (included in it), out of
-/// the `total` counted up front: the last one finishes the unit.
+/// the `total` counted up front: the last one finishes the unit, converted in `phase`.
 #[inline]
-fn finish(io: ARef<Io<CryptIo>>, finished: u32, total: u32, encrypt: bool) {
+fn finish(io: ARef<Io<CryptIo>>, finished: u32, total: u32, phase: Phase) {
+    let encrypt = phase == Phase::WriteEncrypt;
     if finished == total {
         // No request went asynchronous, so nothing else holds a count: the unit is done,
         // without an atomic operation.
-        convert_done(io, false);
+        convert_done(io, phase, false);
     } else if io.data().pending.fetch_sub(finished, Full) == finished {
-        convert_done(io, false);
+        convert_done(io, phase, false);
     } else if encrypt && write_inline(&io) {
         // Zoned writes keep their order: wait for the last request (which signals instead
         // of handing the write on), then submit from here.
         io.wait_done();
-        convert_done(io, false);
+        convert_done(io, phase, false);
     }
 }
 
@@ -294,7 +299,7 @@ impl Lib<'_> {
     ) {
         let cfg = io.config();
         let ss = cfg.features.sector_size;
-        for _ in 0..units {
+        for i in 0..units {
             let iv_sector = iv_sector(cfg, cc_sector);
             let mut tweak = [0u8; 16];
             iv::generate(self.mode, iv_sector, &mut tweak);
@@ -305,6 +310,9 @@ impl Lib<'_> {
             });
             if !matches!(done, Some(Ok(()))) {
                 set_error(io, BlkStatus::IOERR);
+            }
+            if i + 1 == units {
+                break;
             }
             if let Some(b) = base_pos.as_mut() {
                 b.advance(io.base_bio(), ss);

@@ -38,19 +38,7 @@ use crate::{
     },
     context::Context,
     crypto::request::RequestPool,
-    dm::{
-        self,
-        Io,
-        IoOps,
-        IoReq,
-        MapBio,
-        MapResult,
-        SectorData,
-        SortedSubmit,
-        Target,
-        BH_WORK,
-        WORK, //
-    },
+    dm::{self, Io, IoOps, IoReq, MapBio, MapResult, SectorData, SortedSubmit, Target},
     gfp::Gfp,
     integrity::TagBuf,
     params,
@@ -66,10 +54,7 @@ use kernel::{
         },
         SetOnce,
     },
-    workqueue::{
-        self,
-        Queue, //
-    },
+    workqueue::Queue,
 };
 
 /// What the I/O's work item does next.
@@ -154,7 +139,7 @@ pub(super) fn set_error(io: &ARef<Io<CryptIo>>, status: BlkStatus) {
     if status.is_ok() {
         return;
     }
-    let base = Io::base(io);
+    let base = io.base();
     let ok = u32::from(BlkStatus::OK.to_raw());
     let _ = base
         .data()
@@ -170,7 +155,7 @@ pub(super) fn request_failed(io: &ARef<Io<CryptIo>>, e: Error, sector: u64) {
         set_error(io, BlkStatus::IOERR);
         return;
     }
-    let base = Io::base(io);
+    let base = io.base();
     base.data().aead_failed.store(1, Relaxed);
     if base.data().is_recheck() {
         // Only the second read's failure is reported (the first may be the caller changing
@@ -245,7 +230,10 @@ impl IoOps for CryptIo {
         // Without an IV mode or metadata (`ecb`, the null cipher) nothing else is done: kept
         // inline, so that such a sector costs no call.
         if cfg.iv_gen.is_none() && cfg.integrity.tuple_size == 0 {
-            iv.fill(0);
+            // No call to `memset` for a cipher without an IV (`ecb`, the null cipher).
+            if !iv.is_empty() {
+                iv.fill(0);
+            }
             return Ok(());
         }
         generate_iv(cfg, sector, encrypt, iv, data)
@@ -262,6 +250,11 @@ impl IoOps for CryptIo {
         }
     }
 
+    fn waits(config: &CryptConfig) -> bool {
+        // Zoned writes wait for their asynchronous encryption (see `convert`).
+        config.write_inline
+    }
+
     fn crypt_done(io: ARef<Io<Self>>, result: Result, sector: u64) {
         if let Err(e) = result {
             request_failed(&io, e, aad_sector(io.config(), sector));
@@ -272,7 +265,8 @@ impl IoOps for CryptIo {
                 io.signal_done();
             } else {
                 // The last request: hand the write on (never submit from here).
-                convert_done(io, true);
+                let phase = io.data().phase();
+                convert_done(io, phase, true);
             }
         }
     }
@@ -326,11 +320,11 @@ pub(super) fn aad_sector(cfg: &CryptConfig, iv_sector: u64) -> u64 {
     cc_sector.wrapping_sub(cfg.iv_offset)
 }
 
-/// Queues the I/O's work on `which` of the target's workqueues (or the system's).
+/// Queues the I/O's work on `which` of the target's workqueues.
 pub(super) fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
     // The extra reference keeps the target (and the queue) alive across the call.
     let keep = io.clone();
-    if let Err(io) = which(keep.config()).enqueue::<_, WORK>(io) {
+    if let Err(io) = Io::queue(io, which(keep.config())) {
         // Already queued: a bug, not a reason to hang the bio.
         set_error(&io, BlkStatus::IOERR);
     }
@@ -371,7 +365,7 @@ fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
             read_decrypt(io, ctx);
         }
     } else if !write && !may_sleep {
-        if let Err(io) = workqueue::system_bh().enqueue::<_, BH_WORK>(io) {
+        if let Err(io) = Io::queue_bh(io) {
             // Already queued: a bug, not a reason to hang the bio.
             set_error(&io, BlkStatus::IOERR);
         }
@@ -486,6 +480,7 @@ fn pool_tags(io: ARef<Io<CryptIo>>) {
 
 /// The metadata span (offset, length in the bio's tag buffer) of the unit `io`, if the table
 /// keeps metadata.
+#[inline]
 fn metadata_span(io: &ARef<Io<CryptIo>>) -> Option<(usize, usize)> {
     let cfg = io.config();
     let md = cfg.integrity;
@@ -493,7 +488,7 @@ fn metadata_span(io: &ARef<Io<CryptIo>>) -> Option<(usize, usize)> {
         return None;
     }
     let ss = cfg.features.sector_size;
-    let first = (io.data().sector - Io::base(io).data().sector) << 9;
+    let first = (io.data().sector - io.base().data().sector) << 9;
     Some((
         md.tag_len(first as u32, ss),
         md.tag_len(io.data().iter.size(), ss),
@@ -508,7 +503,8 @@ fn submit_read(io: ARef<Io<CryptIo>>, gfp: Gfp) {
         return read_retry(io, gfp);
     };
     clone.bio_mut().set_sector(cfg.start + io.data().sector);
-    if Io::submit(io.clone(), clone, metadata_span(&io), gfp).is_err() {
+    let span = metadata_span(&io);
+    if let Err(io) = Io::submit(io, clone, span, gfp) {
         read_retry(io, gfp);
     }
 }
@@ -549,22 +545,24 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
             return;
         };
         bio.bio_mut().set_sector(cfg.start + sector);
-        let mut part = iter;
-        part.truncate(bytes);
-        let whole = first && bytes == iter.size();
-        let unit = if whole {
-            base.clone()
-        } else {
-            let Some(frag) = Io::new_in(
-                &base,
-                &cfg.fragments,
-                Gfp::NOIO,
-                CryptIo::new(sector, part, Phase::WriteEncrypt),
-            ) else {
+        if first && bytes == iter.size() {
+            // The whole write in one go: the base I/O is the unit.
+            if base.set_out_bio(bio).is_err() {
                 set_error(&base, BlkStatus::IOERR);
                 return;
-            };
-            frag
+            }
+            return convert(base, Gfp::NOIO);
+        }
+        let mut part = iter;
+        part.truncate(bytes);
+        let Some(unit) = Io::new_in(
+            &base,
+            &cfg.fragments,
+            Gfp::NOIO,
+            CryptIo::new(sector, part, Phase::WriteEncrypt),
+        ) else {
+            set_error(&base, BlkStatus::IOERR);
+            return;
         };
         if unit.set_out_bio(bio).is_err() {
             set_error(&base, BlkStatus::IOERR);
@@ -588,11 +586,11 @@ fn read_decrypt(io: ARef<Io<CryptIo>>, ctx: Context) {
     convert(io, gfp);
 }
 
-/// The unit's conversion finished. `from_callback`: in a crypto completion, where no I/O may
-/// be submitted.
+/// The unit's conversion in `phase` (the I/O's) finished. `from_callback`: in a crypto
+/// completion, where no I/O may be submitted.
 #[inline]
-pub(super) fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
-    match io.data().phase() {
+pub(super) fn convert_done(io: ARef<Io<CryptIo>>, phase: Phase, from_callback: bool) {
+    match phase {
         Phase::ReadDecrypt | Phase::ReadSubmit => {
             if needs_recheck(&io) {
                 start_recheck(io);
@@ -613,7 +611,7 @@ pub(super) fn convert_done(io: ARef<Io<CryptIo>>, from_callback: bool) {
 /// Whether a read whose AEAD check failed gets its second read (`crypt_dec_pending`).
 fn needs_recheck(io: &ARef<Io<CryptIo>>) -> bool {
     let d = io.data();
-    d.aead_failed.load(Relaxed) != 0 && !d.is_recheck() && io.config().features.integrity.is_some()
+    io.config().features.integrity.is_some() && d.aead_failed.load(Relaxed) != 0 && !d.is_recheck()
 }
 
 /// Starts the second read of a bio whose AEAD check failed, with a clean slate.
@@ -649,7 +647,8 @@ fn recheck_submit(io: ARef<Io<CryptIo>>) {
     };
     bio.bio_mut().set_sector(cfg.start + io.data().sector);
     io.data().recheck_iter.populate(bio.bio_mut().iter());
-    if Io::submit(io.clone(), bio, metadata_span(&io), Gfp::NOIO).is_err() {
+    let span = metadata_span(&io);
+    if let Err(io) = Io::submit(io, bio, span, Gfp::NOIO) {
         set_error(&io, BlkStatus::IOERR);
     }
 }
@@ -691,13 +690,14 @@ fn submit_write(io: ARef<Io<CryptIo>>) {
         set_error(&io, BlkStatus::IOERR);
         return;
     };
-    let base_err = !Io::base(&io).data().status().is_ok();
+    let base_err = !io.base().data().status().is_ok();
     if base_err {
         // Do not write what failed to encrypt; the pages go back with the bio.
         drop(bio);
         return;
     }
-    if Io::submit(io.clone(), bio, metadata_span(&io), Gfp::NOIO).is_err() {
+    let span = metadata_span(&io);
+    if let Err(io) = Io::submit(io, bio, span, Gfp::NOIO) {
         set_error(&io, BlkStatus::IOERR);
     }
 }

@@ -50,14 +50,20 @@ use crate::{
         Mempool,
         PoolBox, //
     },
+    workqueue::{
+        queue_work,
+        HasQueueWork,
+        QueueWork, //
+    },
 };
 use core::{
     mem::MaybeUninit,
     ptr::NonNull, //
 };
 use kernel::{
-    impl_has_work, new_work,
+    container_of,
     prelude::*,
+    static_lock_class,
     sync::{
         aref::{
             ARef,
@@ -72,10 +78,8 @@ use kernel::{
         },
         Completion, Refcount, SetOnce,
     },
-    workqueue::{
-        Work,
-        WorkItem, //
-    },
+    types::Opaque,
+    workqueue::Queue,
 };
 
 /// What a target does with its per-I/O state.
@@ -83,7 +87,7 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
     /// The target's private data, which every `Io` may borrow.
     type Config: Send + Sync + 'static;
 
-    /// The I/O was queued on a workqueue (see [`Io::work`]) and runs now.
+    /// The I/O was queued on a workqueue ([`Io::queue`], [`Io::queue_bh`]) and runs now.
     fn run(io: ARef<Io<Self>>);
 
     /// A bio submitted for this I/O with [`OwnedBio::submit_remap`] completed (possibly in
@@ -122,6 +126,12 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
     /// `result` (possibly in interrupt context: must not sleep nor submit I/O). The request is
     /// already freed.
     fn crypt_done(io: ARef<Io<Self>>, result: Result, sector: u64);
+
+    /// Whether I/Os of a target with private data `config` may wait for their own
+    /// asynchronous work ([`Io::wait_done`]): only theirs get a completion set up.
+    fn waits(_config: &Self::Config) -> bool {
+        false
+    }
 }
 
 /// Where in an [`Io`]'s data a request reads or writes.
@@ -292,6 +302,7 @@ enum Origin<T: IoOps> {
 ///   [`Io::request_size`]`(config)` bytes aligned to `CRYPTO_MINALIGN` that belong to `self`:
 ///   free while `embedded_busy` is 0, else reserved by [`Io::take_embedded`] for a request of
 ///   the I/O's (and holding it from [`RequestPool::init_in`] to [`free_request`]).
+/// - `done` holds an initialised [`Completion`] if `waits`.
 #[pin_data]
 pub(crate) struct Io<T: IoOps> {
     refcount: Refcount,
@@ -306,8 +317,11 @@ pub(crate) struct Io<T: IoOps> {
     metadata: SetOnce<TagBuf>,
     /// Signalled once by [`Io::signal_done`], for a submitter that waits for the I/O's
     /// asynchronous work ([`Io::wait_done`]; dm-crypt's `ctx.restart` for zoned writes).
+    /// Set up only if `waits` ([`IoOps::waits`]): a bio that never waits costs no
+    /// initialisation.
     #[pin]
-    done: Completion,
+    done: Opaque<Completion>,
+    waits: bool,
     origin: Origin<T>,
     pool: Option<NonNull<Mempool>>,
     config: NonNull<T::Config>,
@@ -316,20 +330,10 @@ pub(crate) struct Io<T: IoOps> {
     embedded: *mut u8,
     /// Whether the embedded request is in use.
     embedded_busy: Atomic<u32>,
+    /// The work item ([`Io::queue`], [`Io::queue_bh`]), set up when the I/O is queued.
     #[pin]
-    work: Work<Io<T>>,
-    /// The work item for the system BH workqueue ([`BH_WORK`]): a work item that runs in
-    /// softirq context there and in process context on the target's queues would be one
-    /// lockdep class used both ways, which lockdep reports as an inconsistent lock state.
-    #[pin]
-    bh_work: Work<Io<T>, BH_WORK>,
+    work: QueueWork,
 }
-
-/// The id of [`Io`]'s work item for every queue but the system BH workqueue (for
-/// [`kernel::workqueue::Queue::enqueue`]).
-pub(crate) const WORK: u64 = 0;
-/// The id of [`Io`]'s work item for the system BH workqueue.
-pub(crate) const BH_WORK: u64 = 1;
 
 // SAFETY: `Io` hands out `&T` and `&T::Config` only, both `Sync`; the raw pointers are owned
 // state with the same thread-safety as the references they stand for.
@@ -337,23 +341,19 @@ unsafe impl<T: IoOps> Send for Io<T> {}
 // SAFETY: As above.
 unsafe impl<T: IoOps> Sync for Io<T> {}
 
-impl_has_work! {
-    impl{T: IoOps} HasWork<Io<T>> for Io<T> { self.work }
-    impl{T: IoOps} HasWork<Io<T>, BH_WORK> for Io<T> { self.bh_work }
-}
-
-impl<T: IoOps> WorkItem for Io<T> {
-    type Pointer = ARef<Io<T>>;
-
-    fn run(this: ARef<Io<T>>) {
-        T::run(this)
+// SAFETY: `work` returns the `work` field, and `from_work` goes back from it.
+unsafe impl<T: IoOps> HasQueueWork for Io<T> {
+    unsafe fn work(this: *const Self) -> *const QueueWork {
+        // SAFETY: `this` is valid (caller).
+        unsafe { &raw const (*this).work }
     }
-}
 
-impl<T: IoOps> WorkItem<BH_WORK> for Io<T> {
-    type Pointer = ARef<Io<T>>;
+    unsafe fn from_work(work: *const QueueWork) -> *const Self {
+        // SAFETY: `work` is the `work` field of an `Io` (caller).
+        unsafe { container_of!(work.cast_mut(), Self, work) }
+    }
 
-    fn run(this: ARef<Io<T>>) {
+    fn run(this: ARef<Self>) {
         T::run(this)
     }
 }
@@ -420,6 +420,20 @@ impl<T: IoOps> Io<T> {
         }
     }
 
+    /// Queues the I/O on `queue` (a queue of the target's, in process context), to
+    /// [`IoOps::run`] there. Fails, handing the reference back, if it is queued already.
+    pub(crate) fn queue(this: ARef<Self>, queue: &Queue) -> Result<(), ARef<Self>> {
+        queue_work(this, queue, c"dm::Io::work", static_lock_class!())
+    }
+
+    /// Queues the I/O on the system BH workqueue, to [`IoOps::run`] in softirq context there.
+    /// Its lockdep class is not [`Io::queue`]'s: one class used in both contexts is what
+    /// lockdep reports as an inconsistent lock state. Fails as [`Io::queue`] does.
+    pub(crate) fn queue_bh(this: ARef<Self>) -> Result<(), ARef<Self>> {
+        let bh = kernel::workqueue::system_bh();
+        queue_work(this, bh, c"dm::Io::bh_work", static_lock_class!())
+    }
+
     /// The per-I/O state.
     pub(crate) fn data(&self) -> &T {
         &self.data
@@ -440,11 +454,12 @@ impl<T: IoOps> Io<T> {
         }
     }
 
-    /// The per-bio `Io` this one belongs to (itself for a per-bio `Io`).
-    pub(crate) fn base(this: &ARef<Self>) -> ARef<Self> {
-        match &this.origin {
-            Origin::PerBio(_) => this.clone(),
-            Origin::Pool(base) => base.clone(),
+    /// The per-bio `Io` this one belongs to (itself for a per-bio `Io`), borrowed: no
+    /// reference is taken.
+    pub(crate) fn base(&self) -> &Self {
+        match &self.origin {
+            Origin::PerBio(_) => self,
+            Origin::Pool(base) => base,
         }
     }
 
@@ -489,25 +504,30 @@ impl<T: IoOps> Io<T> {
 
     /// `len` bytes at `offset` of the bio's integrity metadata (the base's, for a pool `Io`).
     pub(crate) fn metadata_range(this: &ARef<Self>, offset: usize, len: usize) -> Option<TagRange> {
-        Self::base(this).metadata.as_ref()?.range(offset, len)
+        this.base().metadata.as_ref()?.range(offset, len)
     }
 
     /// Submits `bio` for this I/O ([`OwnedBio::submit_remap`]), with `len` bytes at `offset` of
-    /// the bio's integrity metadata as its payload if `metadata` says so. On failure (no
-    /// metadata there, or no payload to be had with `gfp`) the bio is dropped.
+    /// the bio's integrity metadata as its payload if `metadata` says so; the bio takes the
+    /// reference `this`. On failure (no metadata there, or no payload to be had with `gfp`)
+    /// the bio is dropped and the reference handed back.
     #[inline]
     pub(crate) fn submit(
         this: ARef<Self>,
         mut bio: OwnedBio,
         metadata: Option<(usize, usize)>,
         gfp: Gfp,
-    ) -> Result {
+    ) -> Result<(), ARef<Self>> {
         if let Some((offset, len)) = metadata {
-            let range = Self::metadata_range(&this, offset, len).ok_or(EINVAL)?;
+            let Some(range) = Self::metadata_range(&this, offset, len) else {
+                return Err(this);
+            };
             // SAFETY: The metadata belongs to the per-bio `Io`, which lives until its bio
             // completes; the submitted bio holds a reference on `this`, which is (or holds a
             // reference on) that `Io`, until it completes.
-            unsafe { bio.attach_integrity(range, gfp) }?;
+            if unsafe { bio.attach_integrity(range, gfp) }.is_err() {
+                return Err(this);
+            }
         }
         let base = this.base_bio().as_raw();
         // SAFETY: The base bio is valid now; the submitted bio's reference on `this` is what
@@ -516,14 +536,27 @@ impl<T: IoOps> Io<T> {
         Ok(())
     }
 
-    /// Signals a waiter of [`Io::wait_done`] (once in the I/O's life).
-    pub(crate) fn signal_done(&self) {
-        self.done.complete_all();
+    /// The completion, if the I/O has one ([`IoOps::waits`]).
+    fn done(&self) -> Option<&Completion> {
+        // SAFETY: By the type invariant `done` is initialised if `waits`, and it lives (pinned)
+        // as long as `self`.
+        self.waits.then(|| unsafe { &*self.done.get() })
     }
 
-    /// Waits for [`Io::signal_done`]. Sleeps: process context only.
+    /// Signals a waiter of [`Io::wait_done`] (once in the I/O's life).
+    pub(crate) fn signal_done(&self) {
+        if let Some(done) = self.done() {
+            done.complete_all();
+        }
+    }
+
+    /// Waits for [`Io::signal_done`]. Sleeps: process context only. Returns at once for an
+    /// I/O of a target that does not wait ([`IoOps::waits`]), which is a bug of the caller.
     pub(crate) fn wait_done(&self) {
-        self.done.wait_for_completion();
+        match self.done() {
+            Some(done) => done.wait_for_completion(),
+            None => kernel::pr_warn_once!("dm::Io::wait_done on an I/O without a completion\n"),
+        }
     }
 
     /// The memory of the embedded request, if it is free; taken until [`free_request`] gives
@@ -565,11 +598,12 @@ impl<T: IoOps> Io<T> {
         Self::size_with(Self::request_size(config))
     }
 
-    /// The embedded request of an `Io` about to be built at `slot` in `len` bytes: null if
-    /// they have no room for it, or it would not be aligned.
-    fn embedded_at(slot: *mut Self, len: usize, config: &T::Config) -> *mut u8 {
+    /// The embedded request of an `Io` about to be built at `slot` in `len` bytes, for a
+    /// target whose [`Io::per_bio_size`] is `need`: null if they have no room for it, or it
+    /// would not be aligned.
+    fn embedded_at(slot: *mut Self, len: usize, need: usize) -> *mut u8 {
         let at = slot.cast::<u8>().wrapping_add(Self::request_offset());
-        let fits = len >= Self::per_bio_size(config);
+        let fits = len >= need;
         if fits && at.addr() % bindings::CRYPTO_MINALIGN == 0 {
             at
         } else {
@@ -588,7 +622,7 @@ impl<T: IoOps> Io<T> {
         let len = Self::per_bio_size(config);
         // SAFETY: By the caller's guarantee the per-bio data holds `len` bytes.
         let slot = unsafe { bindings::dm_per_bio_data(raw, len) }.cast::<Self>();
-        let embedded = Self::embedded_at(slot, len, config);
+        let embedded = Self::embedded_at(slot, len, len);
         // SAFETY: Same as `Self::init_at`, with the per-bio data as the slot; `embedded` is
         // null or room in it after the `Io`.
         unsafe {
@@ -614,11 +648,11 @@ impl<T: IoOps> Io<T> {
         let el = pool.pool.alloc::<Self>(gfp)?;
         let (slot, pool_ptr) = el.into_raw();
         let slot = slot.as_ptr().cast::<Self>();
-        let base = Self::base(base);
+        let base = ARef::from(base.base());
         let config = NonNull::from(base.config());
         // SAFETY: `config` is the base's, valid while the new `Io` holds its reference on it.
         let config = unsafe { config.as_ref() };
-        let embedded = Self::embedded_at(slot, pool.size, config);
+        let embedded = Self::embedded_at(slot, pool.size, Self::per_bio_size(config));
         // SAFETY: `slot` is a block of `pool` big enough for `Self` that we own, `embedded`
         // null or room in it after the `Io`; `config` is the base's (see above).
         Some(unsafe {
@@ -646,24 +680,30 @@ impl<T: IoOps> Io<T> {
         embedded: *mut u8,
         data: T,
     ) -> ARef<Self> {
+        let waits = T::waits(config);
         let init = pin_init!(Self {
             refcount: Refcount::new(1),
             out_bio: Atomic::new(core::ptr::null_mut()),
             inflight: Atomic::new(0),
             write_next: Atomic::new(core::ptr::null_mut()),
             metadata: SetOnce::new(),
-            done <- Completion::new(),
+            done: Opaque::uninit(),
+            waits,
             origin,
             pool,
             config: NonNull::from(config),
             embedded,
             embedded_busy: Atomic::new(0),
-            work <- new_work!("dm::Io::work"),
-            bh_work <- new_work!("dm::Io::bh_work"),
+            work <- QueueWork::new(),
             data,
         });
         // SAFETY: `slot` is valid and pinned (caller); the initialiser cannot fail.
         let _ = unsafe { init.__init(slot) };
+        if waits {
+            // SAFETY: `done` is a field of the pinned, initialised object that nobody else can
+            // see yet; the initialiser cannot fail.
+            let _ = unsafe { Completion::new().__init(Opaque::cast_into(&raw mut (*slot).done)) };
+        }
         // INVARIANT: `config` is the target's private data (caller); `origin` says where the
         // object lives (caller), `embedded` where its free embedded request is (caller).
         // SAFETY: The object is initialised with a count of one, which we hand out.
@@ -791,22 +831,24 @@ impl<'a, T: IoOps> RequestSlot<'a, T> {
     /// Makes sure a request is at hand; `false` if none could be had (`gfp` cannot sleep).
     #[inline]
     pub(crate) fn fill(&mut self, gfp: Gfp) -> bool {
-        self.req.is_some() || self.refill(gfp)
+        if self.req.is_none() {
+            // Assigned here, where the old value is known to be `None`: nothing to drop.
+            self.req = self.new_request(gfp);
+        }
+        self.req.is_some()
     }
 
-    /// [`RequestSlot::fill`] without a request at hand: the embedded one, or one from the pool.
-    #[inline]
-    fn refill(&mut self, gfp: Gfp) -> bool {
+    /// A new request for [`RequestSlot::fill`]: the embedded one, or one from the pool.
+    fn new_request(&self, gfp: Gfp) -> Option<RequestBox<IoReq<T>>> {
         let pool = T::request_pool(self.io.config());
         let ctx = IoReq::borrowing(self.io);
-        self.req = match self.io.take_embedded() {
+        match self.io.take_embedded() {
             // SAFETY: By the type invariant of `Io` the embedded memory is aligned to
             // `CRYPTO_MINALIGN` and holds `request_size(config)` bytes, which is
             // `pool.size()`; `take_embedded` reserved it for us until `free_request`.
             Some(mem) => Some(unsafe { pool.init_in(mem, ctx) }),
             None => pool.alloc(gfp, ctx),
-        };
-        self.req.is_some()
+        }
     }
 
     /// The segment of at least `len` bytes at `place`, within one page.
