@@ -49,15 +49,15 @@ use kernel::sync::{
 /// `crypt_convert`: one cipher request per sector of the unit, `gfp` for the requests; the
 /// last completion finishes the unit ([`convert_done`]). Writes go from the base bio into the
 /// out bio, reads are decrypted in place in the base bio, and the recheck in place in the out
-/// bio.
-pub(super) fn convert(io: ARef<Io<CryptIo>>, gfp: Gfp) {
+/// bio. `phase` is the I/O's, which the caller knows (as dm-crypt tests `bio_data_dir`).
+pub(super) fn convert(io: ARef<Io<CryptIo>>, phase: Phase, gfp: Gfp) {
     let cfg = io.config();
     let data = io.data();
     let ss = cfg.features.sector_size;
     let step = u64::from(ss >> 9);
-    let phase = data.phase();
     let encrypt = phase == Phase::WriteEncrypt;
-    let requests = data.iter.size() / ss;
+    // The sector size is a power of two (the table parser checks): a shift, not a division.
+    let requests = data.iter.size() >> ss.trailing_zeros();
     let mut slot = RequestSlot::new(&io, requests);
     // Positions in the base bio and in the out bio, for those the conversion uses.
     let mut base_pos = (phase != Phase::RecheckDecrypt).then_some(data.iter);

@@ -173,7 +173,9 @@ impl IoOps for CryptIo {
     fn run(io: ARef<Io<Self>>) {
         match io.data().phase() {
             Phase::ReadSubmit => submit_read(io, Gfp::NOIO),
-            Phase::ReadDecrypt | Phase::RecheckDecrypt => read_decrypt(io, Context::current()),
+            phase @ (Phase::ReadDecrypt | Phase::RecheckDecrypt) => {
+                read_decrypt(io, phase, Context::current())
+            }
             Phase::WriteEncrypt => write_encrypt(io),
             Phase::WriteSubmit => submit_write(io),
             Phase::Tags => pool_tags(io),
@@ -195,7 +197,7 @@ impl IoOps for CryptIo {
                 return;
             }
             io.data().set_phase(Phase::RecheckDecrypt);
-            return queue_crypt(io, false);
+            return queue_crypt(io, Phase::RecheckDecrypt);
         }
         // Dropping a write's bio gives its pages back to the pool.
         drop(bio);
@@ -205,7 +207,7 @@ impl IoOps for CryptIo {
         }
         if phase == Phase::ReadSubmit {
             io.data().set_phase(Phase::ReadDecrypt);
-            queue_crypt(io, false);
+            queue_crypt(io, Phase::ReadDecrypt);
         }
     }
 
@@ -335,8 +337,10 @@ pub(super) fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
 /// synchronous. Inline work runs here and now, except in hard interrupt context or with
 /// interrupts off (a completion run from the idle thread): reads then go to the system BH
 /// workqueue, as upstream, and writes to `kcryptd`, since encryption allocates pages.
+/// `phase` is the I/O's: [`Phase::WriteEncrypt`], or one of the read phases that decrypt.
 #[inline]
-fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
+fn queue_crypt(io: ARef<Io<CryptIo>>, phase: Phase) {
+    let write = phase == Phase::WriteEncrypt;
     let cfg = io.config();
     if write && write_inline(&io) {
         // Zoned: encrypt and submit here, in the issuer's order, whatever the cipher.
@@ -362,7 +366,7 @@ fn queue_crypt(io: ARef<Io<CryptIo>>, write: bool) {
         if write {
             write_encrypt(io);
         } else {
-            read_decrypt(io, ctx);
+            read_decrypt(io, phase, ctx);
         }
     } else if !write && !may_sleep {
         if let Err(io) = Io::queue_bh(io) {
@@ -454,7 +458,7 @@ pub(super) fn map(
         }
     }
     if write {
-        queue_crypt(io, true);
+        queue_crypt(io, Phase::WriteEncrypt);
     } else {
         submit_read(io, Gfp::NOWAIT);
     }
@@ -471,7 +475,7 @@ fn pool_tags(io: ARef<Io<CryptIo>>) {
     }
     if io.base_bio().is_write() {
         io.data().set_phase(Phase::WriteEncrypt);
-        queue_crypt(io, true);
+        queue_crypt(io, Phase::WriteEncrypt);
     } else {
         io.data().set_phase(Phase::ReadSubmit);
         submit_read(io, Gfp::NOIO);
@@ -551,7 +555,7 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
                 set_error(&base, BlkStatus::IOERR);
                 return;
             }
-            return convert(base, Gfp::NOIO);
+            return convert(base, Phase::WriteEncrypt, Gfp::NOIO);
         }
         let mut part = iter;
         part.truncate(bytes);
@@ -568,22 +572,23 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
             set_error(&base, BlkStatus::IOERR);
             return;
         }
-        convert(unit, Gfp::NOIO);
+        convert(unit, Phase::WriteEncrypt, Gfp::NOIO);
         iter.advance(base.base_bio(), bytes);
         sector += u64::from(bytes >> 9);
         first = false;
     }
 }
 
-/// `kcryptd_crypt_read_convert`: decrypts a read in place (or the recheck buffer) in context
-/// `ctx` (the caller's); in interrupt context the request must come without sleeping.
-fn read_decrypt(io: ARef<Io<CryptIo>>, ctx: Context) {
+/// `kcryptd_crypt_read_convert`: decrypts a read in place (or the recheck buffer), the I/O
+/// being in `phase`, in context `ctx` (the caller's); in interrupt context the request must
+/// come without sleeping.
+fn read_decrypt(io: ARef<Io<CryptIo>>, phase: Phase, ctx: Context) {
     let gfp = if ctx.in_interrupt() {
         Gfp::ATOMIC
     } else {
         Gfp::NOIO
     };
-    convert(io, gfp);
+    convert(io, phase, gfp);
 }
 
 /// The unit's conversion in `phase` (the I/O's) finished. `from_callback`: in a crypto
