@@ -38,7 +38,17 @@ use crate::{
     },
     context::Context,
     crypto::request::RequestPool,
-    dm::{self, Io, IoOps, IoReq, MapBio, MapResult, SectorData, SortedSubmit, Target},
+    dm::{
+        self,
+        Io,
+        IoOps,
+        IoReq,
+        MapBio,
+        MapResult,
+        SectorData,
+        SortedSubmit,
+        Target, //
+    },
     gfp::Gfp,
     integrity::TagBuf,
     params,
