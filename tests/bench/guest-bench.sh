@@ -68,7 +68,7 @@ dmcrs-load c || die "cannot load dm-crypt.ko"
 dmcrs-load rs crypt_rs || die "cannot load dm-crypt-rs.ko"
 
 # The backing devices, filled once so that reads find data everywhere.
-# lib.sh of the guest tests: nullb_setup, nullb_create.
+# lib.sh of the guest tests: nullb_setup, nullb_create, bench_table.
 . /job/tests/lib.sh
 nullb_setup || die "cannot load null_blk"
 on_exit "nullb_remove nb0; nullb_remove nb1"
@@ -158,32 +158,6 @@ for d in $BENCH_DEVICES; do
     done
 done
 
-K64=$(printf '0123456789abcdef%.0s' 1 2 3 4)
-# table TARGET DEV CIPHER SS FLAGS
-table() {
-    case $3 in
-        aes256) spec="aes-xts-plain64 $K64" ;;
-        aes512) spec="aes-xts-plain64 $K64$K64" ;;
-        null) spec="cipher_null-ecb -" ;;
-        *) die "unknown cipher $3" ;;
-    esac
-    case $5 in
-        default) f= ;;
-        nowq) f="no_read_workqueue no_write_workqueue" ;;
-        samecpu) f=same_cpu_crypt ;;
-        sfcc) f=submit_from_crypt_cpus ;;
-        mdulib) f= ;;
-        mduapi) f= ; [ "$4" = 512 ] || f=iv_large_sectors ;;
-        *) die "unknown flag set $5" ;;
-    esac
-    [ "$4" = 512 ] || f="$f sector_size:$4"
-    set -- "$1" "$2" "$spec" $f
-    t="0 $((REGION_MIB * 2048)) $1 $3 0 $2 0"
-    shift 3
-    [ $# -eq 0 ] || t="$t $# $*"
-    echo "$t"
-}
-
 PERF=
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     if [ -x /job/files/perf/perf ]; then
@@ -236,7 +210,8 @@ profile() {
 
 # create NAME TARGET DEV CIPHER SS FLAGS
 create() {
-    dmsetup create "$1" --table "$(table "$2" "$3" "$4" "$5" "$6")" || die "$2 refused $4 $5 $6"
+    dmsetup create "$1" --table "$(bench_table "$2" "$3" $REGION_MIB "$4" "$5" "$6")" ||
+        die "$2 refused $4 $5 $6"
 }
 
 # cell DEV PATH CIPHER SS FLAGS ROUND: one round of a cell on a fresh pair of devices (the C

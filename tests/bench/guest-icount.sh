@@ -31,40 +31,21 @@ die() {
     exit 1
 }
 
+# lib.sh of the guest tests: bench_table.
+. /job/tests/lib.sh
 echo 0 >/proc/sys/kernel/kptr_restrict
 dmcrs-load c || die "cannot load dm-crypt.ko"
 dmcrs-load rs crypt_rs || die "cannot load dm-crypt-rs.ko"
 dd if=/dev/urandom of=/dev/ram0 bs=1M count=$SPAN_MIB 2>/dev/null
 
-K64=$(printf '0123456789abcdef%.0s' 1 2 3 4)
-# table TARGET CIPHER SS FLAGS
-table() {
-    case $2 in
-        aes256) spec="aes-xts-plain64 $K64" ;;
-        null) spec="cipher_null-ecb -" ;;
-        *) die "unknown cipher $2" ;;
-    esac
-    case $4 in
-        default) f= ;;
-        nowq) f="no_read_workqueue no_write_workqueue" ;;
-        samecpu) f=same_cpu_crypt ;;
-        sfcc) f=submit_from_crypt_cpus ;;
-        *) die "unknown flag set $4" ;;
-    esac
-    [ "$3" = 512 ] || f="$f sector_size:$3"
-    set -- "$1" "$spec" $f
-    t="0 $((SPAN_MIB * 2048)) $1 $2 0 /dev/ram0 0"
-    shift 2
-    [ $# -eq 0 ] || t="$t $# $*"
-    echo "$t"
-}
-
 window=0
 for c in $ICOUNT_CIPHERS; do
     for ss in $ICOUNT_SECTORS; do
         for fl in $ICOUNT_FLAGS; do
-            dmsetup create ic --table "$(table crypt $c $ss $fl)" || die "crypt refused $c $ss $fl"
-            dmsetup create irs --table "$(table crypt_rs $c $ss $fl)" || die "crypt_rs refused $c $ss $fl"
+            dmsetup create ic --table "$(bench_table crypt /dev/ram0 $SPAN_MIB $c $ss $fl)" ||
+                die "crypt refused $c $ss $fl"
+            dmsetup create irs --table "$(bench_table crypt_rs /dev/ram0 $SPAN_MIB $c $ss $fl)" ||
+                die "crypt_rs refused $c $ss $fl"
             for dir in read write; do
                 rep=1
                 while [ $rep -le "$ICOUNT_REPS" ]; do

@@ -117,3 +117,31 @@ nullb_setup() {
     on_exit "rmmod null_blk"
     grep -q " /sys/kernel/config " /proc/mounts || mount -t configfs none /sys/kernel/config
 }
+
+# bench_table TARGET DEV MIB CIPHER SS FLAGS: the table of the benchmarks (make bench, make
+# icount): the first MIB MiB of DEV under TARGET, with CIPHER (aes256, aes512: XTS with a
+# fixed key; null), sector size SS and the flag set FLAGS (default, nowq, samecpu, sfcc;
+# mdulib and mduapi: default flags, and iv_large_sectors for mduapi above 512-byte sectors).
+# Fails, printing nothing, on an unknown cipher or flag set.
+bench_table() {
+    _k64=$(printf '0123456789abcdef%.0s' 1 2 3 4)
+    case $4 in
+        aes256) _spec="aes-xts-plain64 $_k64" ;;
+        aes512) _spec="aes-xts-plain64 $_k64$_k64" ;;
+        null) _spec="cipher_null-ecb -" ;;
+        *) echo "bench_table: unknown cipher $4" >&2; return 1 ;;
+    esac
+    case $6 in
+        default | mdulib) _f= ;;
+        nowq) _f="no_read_workqueue no_write_workqueue" ;;
+        samecpu) _f=same_cpu_crypt ;;
+        sfcc) _f=submit_from_crypt_cpus ;;
+        mduapi) _f= ; [ "$5" = 512 ] || _f=iv_large_sectors ;;
+        *) echo "bench_table: unknown flag set $6" >&2; return 1 ;;
+    esac
+    [ "$5" = 512 ] || _f="$_f sector_size:$5"
+    _t="0 $(($3 * 2048)) $1 $_spec 0 $2 0"
+    set -- $_f
+    [ $# -eq 0 ] || _t="$_t $# $*"
+    echo "$_t"
+}
