@@ -398,8 +398,12 @@ impl<T: IoOps> Io<T> {
             let status = (*io).data.status();
             core::ptr::drop_in_place(&raw mut (*io).data);
             // No request is in flight (each holds a reference): the out bio can go, and no
-            // bio uses the metadata any more.
-            drop((*io).take_out_bio());
+            // bio uses the metadata any more. The object is ours alone: no atomic exchange.
+            let out = core::mem::replace((*io).out_bio.get_mut(), core::ptr::null_mut());
+            if !out.is_null() {
+                // `out_bio` holds a bio of `set_out_bio`'s, from `into_raw`.
+                drop(OwnedBio::from_raw(out));
+            }
             core::ptr::drop_in_place(&raw mut (*io).metadata);
             match core::ptr::read(&raw const (*io).origin) {
                 Origin::PerBio(bio) => {
