@@ -121,11 +121,17 @@ pub(crate) struct QueueWork {
 impl QueueWork {
     /// An idle work item: nothing is set up until it is queued.
     pub(crate) fn new() -> impl PinInit<Self> {
+        // SAFETY: The closure initialises the flag, the only field with a value to hold (the
+        // work item is set up by `queue_work`), and cannot fail. Written alone, not as part
+        // of a struct value: that would store the work item's 32 undefined bytes as zeroes, in
+        // every bio's `map`.
         // INVARIANT: Not pending.
-        pin_init!(Self {
-            work: Opaque::uninit(),
-            pending: Atomic::new(0),
-        })
+        unsafe {
+            pin_init::pin_init_from_closure(|slot: *mut Self| {
+                (&raw mut (*slot).pending).write(Atomic::new(0));
+                Ok(())
+            })
+        }
     }
 }
 

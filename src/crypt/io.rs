@@ -109,8 +109,9 @@ pub(crate) struct CryptIo {
 }
 
 impl CryptIo {
-    fn new(sector: u64, iter: BvecIter, phase: Phase) -> Self {
-        Self {
+    /// The state of a unit at `sector`, covering `iter`, in `phase`: built where it goes.
+    fn new(sector: u64, iter: BvecIter, phase: Phase) -> impl Init<Self> {
+        init!(Self {
             sector,
             iter,
             pending: Atomic::new(0),
@@ -119,7 +120,7 @@ impl CryptIo {
             aead_failed: Atomic::new(0),
             aead_recheck: Atomic::new(0),
             recheck_iter: SetOnce::new(),
-        }
+        })
     }
 
     pub(super) fn phase(&self) -> Phase {

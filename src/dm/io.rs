@@ -621,7 +621,11 @@ impl<T: IoOps> Io<T> {
     ///
     /// `bio` must be the bio dm core passed to `map` of a target whose per-bio data size is
     /// at least [`Io::per_bio_size`], and whose private data `config` is.
-    pub(super) unsafe fn start(bio: &mut Bio, config: &T::Config, data: T) -> ARef<Self> {
+    pub(super) unsafe fn start(
+        bio: &mut Bio,
+        config: &T::Config,
+        data: impl Init<T>,
+    ) -> ARef<Self> {
         let raw = bio.as_raw();
         let len = Self::per_bio_size(config);
         // SAFETY: By the caller's guarantee the per-bio data holds `len` bytes.
@@ -647,7 +651,7 @@ impl<T: IoOps> Io<T> {
         base: &ARef<Self>,
         pool: &IoPool<T>,
         gfp: Gfp,
-        data: T,
+        data: impl Init<T>,
     ) -> Option<ARef<Self>> {
         let el = pool.pool.alloc::<Self>(gfp)?;
         let (slot, pool_ptr) = el.into_raw();
@@ -682,7 +686,7 @@ impl<T: IoOps> Io<T> {
         pool: Option<NonNull<Mempool>>,
         config: &T::Config,
         embedded: *mut u8,
-        data: T,
+        data: impl Init<T>,
     ) -> ARef<Self> {
         let waits = T::waits(config);
         let init = pin_init!(Self {
@@ -699,7 +703,8 @@ impl<T: IoOps> Io<T> {
             embedded,
             embedded_busy: Atomic::new(0),
             work <- QueueWork::new(),
-            data,
+            // In place: the state is not built elsewhere and copied.
+            data <- data,
         });
         // SAFETY: `slot` is valid and pinned (caller); the initialiser cannot fail.
         let _ = unsafe { init.__init(slot) };
@@ -741,7 +746,7 @@ impl<T: IoOps> IoPool<T> {
 impl<'a, O: super::Operations> MapBio<'a, O> {
     /// Starts the per-bio I/O of this bio with state `data`. The bio is the I/O's until its
     /// last reference goes; `map` returns [`super::MapResult::Submitted`].
-    pub(crate) fn start_io(self, config: &O, data: O::Io) -> ARef<Io<O::Io>> {
+    pub(crate) fn start_io(self, config: &O, data: impl Init<O::Io>) -> ARef<Io<O::Io>> {
         // SAFETY: `MapBio` is only made for the bio of `map` on a target of type `O`, whose
         // per-bio data size the `ctr` trampoline set to `Io::<O::Io>::per_bio_size(config)`,
         // and `config` is that target's private data (`map` receives it as `&self`).
