@@ -640,6 +640,7 @@ impl OwnedBio {
     }
 
     /// Returns every page of the bio to its set's pool, and frees its compound pages.
+    #[inline(never)]
     pub(crate) fn free_pages(&mut self) {
         if self.is_clone() {
             return;
@@ -708,8 +709,12 @@ impl OwnedBio {
 }
 
 impl Drop for OwnedBio {
+    // Inline: a clone (every read) owns no pages, and its drop is then a test and `bio_put`.
+    #[inline]
     fn drop(&mut self) {
-        self.free_pages();
+        if !self.is_clone() {
+            self.free_pages();
+        }
         // SAFETY: By the type invariant we own a reference to the bio.
         unsafe { bindings::bio_put(self.bio.as_ptr()) };
     }

@@ -240,14 +240,24 @@ impl IoOps for CryptIo {
     ) -> Result {
         let cfg = io.config();
         let iv = &mut iv[..cfg.iv.iv_size as usize];
-        // Without an IV mode or metadata (`ecb`, the null cipher) nothing else is done: kept
-        // inline, so that such a sector costs no call.
-        if cfg.iv_gen.is_none() && cfg.integrity.tuple_size == 0 {
-            // No call to `memset` for a cipher without an IV (`ecb`, the null cipher).
-            if !iv.is_empty() {
-                iv.fill(0);
+        // Without metadata, no IV mode (`ecb`, the null cipher) and the modes that need only
+        // the sector (`plain64` and its kin) are kept inline: such a sector costs no call
+        // (dm-crypt's `crypt_iv_plain64_gen` is a dozen instructions).
+        if cfg.integrity.tuple_size == 0 {
+            match &cfg.iv_gen {
+                None => {
+                    // No call to `memset` for a cipher without an IV.
+                    if !iv.is_empty() {
+                        iv.fill(0);
+                    }
+                    return Ok(());
+                }
+                Some(IvGen::Sector(mode)) => {
+                    super::iv::generate(*mode, sector, iv);
+                    return Ok(());
+                }
+                Some(_) => {}
             }
-            return Ok(());
         }
         generate_iv(cfg, sector, encrypt, iv, data)
     }

@@ -152,7 +152,9 @@ pub(crate) fn benbi_shift(block_size: u32) -> Option<u32> {
     (log <= 9).then(|| 9 - log)
 }
 
-/// Writes the IV of `sector` for `mode` into `iv` (the IV size; at least 8 bytes).
+/// Writes the IV of `sector` for `mode` into `iv` (the IV size; at least 8 bytes). Inline:
+/// it is the per-sector work of the common modes.
+#[inline]
 pub(crate) fn generate(mode: IvMode, sector: u64, iv: &mut [u8]) {
     iv.fill(0);
     let n = iv.len();
