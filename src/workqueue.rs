@@ -170,6 +170,27 @@ pub(crate) fn queue_work<T: HasQueueWork>(
     name: &'static CStr,
     key: Pin<&'static LockClassKey>,
 ) -> Result<(), ARef<T>> {
+    // SAFETY: The borrow keeps the queue alive for the whole call.
+    unsafe { queue_work_on(this, NonNull::from(queue), name, key) }
+}
+
+/// [`queue_work`] on a queue that may go as soon as the work item has run, as a queue whose
+/// owner waits for the work before it destroys the queue (dm-crypt's `queue_work` on
+/// `cc->crypt_queue`, with no reference held across the call).
+///
+/// # Safety
+///
+/// `queue` must point to a queue that is not destroyed before the work item has run; it may be
+/// destroyed (`destroy_workqueue`) from then on, even before this call returns. The workqueue
+/// core allows that: `queue_work_on` reads the queue under `rcu_read_lock` and no longer once
+/// the work item can run (after it drops the pool's lock), and `destroy_workqueue` frees the
+/// queue after an RCU grace period.
+pub(crate) unsafe fn queue_work_on<T: HasQueueWork>(
+    this: ARef<T>,
+    queue: NonNull<Queue>,
+    name: &'static CStr,
+    key: Pin<&'static LockClassKey>,
+) -> Result<(), ARef<T>> {
     // SAFETY: `this` is a valid object.
     let w = unsafe { &*T::work(&*this) };
     if w.pending.xchg(1, Acquire) != 0 {
@@ -189,14 +210,12 @@ pub(crate) fn queue_work<T: HasQueueWork>(
     };
     // `Queue` is a transparent wrapper of the C `struct workqueue_struct`
     // (`kernel::workqueue::Queue::from_raw` relies on it too).
-    let wq = core::ptr::from_ref(queue)
-        .cast::<bindings::workqueue_struct>()
-        .cast_mut();
+    let wq = queue.as_ptr().cast::<bindings::workqueue_struct>();
     // INVARIANT: Pending until `run_work` takes the reference back, which the queue holds.
     let _ = ARef::into_raw(this);
-    // SAFETY: `wq` is a live queue (the caller's reference), and `work` a work item set up
-    // above and not pending, so `queue_work_on` queues it; the object lives while the queued
-    // reference does.
+    // SAFETY: `wq` is a live queue until the work item has run (caller), which is as long as
+    // `queue_work_on` uses it; `work` is a work item set up above and not pending, so
+    // `queue_work_on` queues it; the object lives while the queued reference does.
     unsafe {
         bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int, wq, work)
     };

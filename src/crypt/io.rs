@@ -345,9 +345,7 @@ pub(super) fn aad_sector(cfg: &CryptConfig, iv_sector: u64) -> u64 {
 
 /// Queues the I/O's work on `which` of the target's workqueues.
 pub(super) fn queue(io: ARef<Io<CryptIo>>, which: fn(&CryptConfig) -> &Queue) {
-    // The extra reference keeps the target (and the queue) alive across the call.
-    let keep = io.clone();
-    if let Err(io) = Io::queue(io, which(keep.config())) {
+    if let Err(io) = Io::queue(io, which) {
         // Already queued: a bug, not a reason to hang the bio.
         set_error(&io, BlkStatus::IOERR);
     }

@@ -52,6 +52,7 @@ use crate::{
     },
     workqueue::{
         queue_work,
+        queue_work_on,
         HasQueueWork,
         QueueWork, //
     },
@@ -424,10 +425,18 @@ impl<T: IoOps> Io<T> {
         }
     }
 
-    /// Queues the I/O on `queue` (a queue of the target's, in process context), to
+    /// Queues the I/O on `which` of the target's queues (in process context), to
     /// [`IoOps::run`] there. Fails, handing the reference back, if it is queued already.
-    pub(crate) fn queue(this: ARef<Self>, queue: &Queue) -> Result<(), ARef<Self>> {
-        queue_work(this, queue, c"dm::Io::work", static_lock_class!())
+    pub(crate) fn queue(
+        this: ARef<Self>,
+        which: fn(&T::Config) -> &Queue,
+    ) -> Result<(), ARef<Self>> {
+        let queue = NonNull::from(which(this.config()));
+        // SAFETY: The queue is part of the target's private data, which dm core destroys (and
+        // the queue with it) only after every bio of the target completed; this I/O's bio
+        // completes no earlier than the work item has run, as the queued reference is one of
+        // its references. No reference need be held across the call.
+        unsafe { queue_work_on(this, queue, c"dm::Io::work", static_lock_class!()) }
     }
 
     /// Queues the I/O on the system BH workqueue, to [`IoOps::run`] in softirq context there.
@@ -515,7 +524,7 @@ impl<T: IoOps> Io<T> {
     /// the bio's integrity metadata as its payload if `metadata` says so; the bio takes the
     /// reference `this`. On failure (no metadata there, or no payload to be had with `gfp`)
     /// the bio is dropped and the reference handed back.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn submit(
         this: ARef<Self>,
         mut bio: OwnedBio,
