@@ -402,7 +402,7 @@ impl<T: IoOps> Io<T> {
             // bio uses the metadata any more. The object is ours alone: no atomic exchange.
             let out = core::mem::replace((*io).out_bio.get_mut(), core::ptr::null_mut());
             if !out.is_null() {
-                // `out_bio` holds a bio of `set_out_bio`'s, from `into_raw`.
+                // A non-null `out_bio` is a bio `set_out_bio` stored with `into_raw`, now ours.
                 drop(OwnedBio::from_raw(out));
             }
             core::ptr::drop_in_place(&raw mut (*io).metadata);
@@ -432,10 +432,11 @@ impl<T: IoOps> Io<T> {
         which: fn(&T::Config) -> &Queue,
     ) -> Result<(), ARef<Self>> {
         let queue = NonNull::from(which(this.config()));
-        // SAFETY: The queue is part of the target's private data, which dm core destroys (and
-        // the queue with it) only after every bio of the target completed; this I/O's bio
-        // completes no earlier than the work item has run, as the queued reference is one of
-        // its references. No reference need be held across the call.
+        // SAFETY: The queue lives as long as the target's private data it is borrowed from
+        // (the signature of `which`), which dm core destroys only after every bio of the
+        // target completed (type invariant); this I/O's bio completes no earlier than the work
+        // item has run, as the queued reference is one of its references. So no reference
+        // need be held across the call.
         unsafe { queue_work_on(this, queue, c"dm::Io::work", static_lock_class!()) }
     }
 
