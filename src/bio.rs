@@ -639,12 +639,18 @@ impl OwnedBio {
         len
     }
 
-    /// Returns every page of the bio to its set's pool, and frees its compound pages.
-    #[inline(never)]
+    /// Returns every page of the bio to its set's pool, and frees its compound pages. Inline:
+    /// a clone (every read) owns none, and this is then a flag test.
+    #[inline]
     pub(crate) fn free_pages(&mut self) {
-        if self.is_clone() {
-            return;
+        if !self.is_clone() {
+            self.put_pages();
         }
+    }
+
+    /// [`OwnedBio::free_pages`] of a bio that is not a clone.
+    #[inline(never)]
+    fn put_pages(&mut self) {
         let set = self.bio_set();
         let pool = &set.pages;
         let raw = self.bio.as_ptr();
@@ -709,12 +715,10 @@ impl OwnedBio {
 }
 
 impl Drop for OwnedBio {
-    // Inline: a clone (every read) owns no pages, and its drop is then a test and `bio_put`.
+    // Inline: a clone's drop is then a flag test and `bio_put`.
     #[inline]
     fn drop(&mut self) {
-        if !self.is_clone() {
-            self.free_pages();
-        }
+        self.free_pages();
         // SAFETY: By the type invariant we own a reference to the bio.
         unsafe { bindings::bio_put(self.bio.as_ptr()) };
     }
