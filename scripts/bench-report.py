@@ -173,8 +173,11 @@ def main():
         summary += "; forced multi-data-unit backends (%s): %d cells, median %.3f" % (
             "/".join(sorted({r["cell"][3] for r in forced})), len(forced),
             statistics.median(r["ratio"] for r in forced))
-    summary += " [%s, %s vCPUs; ratios only%s]" % (
-        accel, info.get("vcpus", "?"), ", TCG: absolute speeds mean nothing" if accel == "tcg" else "")
+    clock = info.get("clock", "wall")
+    icount = clock.startswith("icount")
+    summary += " [%s, %s vCPUs%s; ratios only%s]" % (
+        accel, info.get("vcpus", "?"), ", clock: " + clock if icount else "",
+        ", TCG: absolute speeds mean nothing" if accel == "tcg" else "")
 
     md = ["# dm-crypt-rs vs the C dm-crypt", ""]
     md.append("- kernel %s (%s flavour), CPU %s, %s vCPUs, accelerator %s, module %s%s"
@@ -191,6 +194,11 @@ def main():
     if accel == "tcg":
         md.append("- **Under TCG (emulated CPU) only the Rust/C ratios are meaningful**, not the "
                   "absolute MiB/s.")
+    if icount:
+        md.append("- **Clock: QEMU's instruction counter** (`-icount %s`): the guest's time is the "
+                  "number of guest instructions executed, on all vCPUs together, each the same "
+                  "length; the figures measure instructions per byte, not cycles, and do not move "
+                  "with the host's speed." % clock.split(" ", 1)[1])
     md.append("- Paired Rust/C: the median of each repetition's Rust/C (its two runs are next to "
               "each other in time), with the distribution-free 95% confidence interval of that "
               "median; a cell is shown more than 3% slower than C only where the whole interval is "
@@ -259,8 +267,9 @@ def main():
     ax1.axhline(1.0, color="black", linewidth=0.8)
     ax1.axhline(SLOW, color="tab:red", linewidth=0.8, linestyle="--")
     ax1.set_ylabel("Rust/C throughput (median)")
-    ax1.set_title("dm-crypt-rs vs C dm-crypt, same boot (%s%s)"
-                  % (accel, ": ratios only" if accel == "tcg" else ""))
+    ax1.set_title("dm-crypt-rs vs C dm-crypt, same boot (%s%s%s)"
+                  % (accel, ", instruction clock" if icount else "",
+                     ": ratios only" if accel == "tcg" else ""))
     ax2.plot(x, [r["c"][0] / r["bound"] if r["bound"] else 0 for r in rows], "o", label="C")
     ax2.plot(x, [r["rs"][0] / r["bound"] if r["bound"] else 0 for r in rows], "x", label="Rust")
     ax2.axhline(1.0, color="black", linewidth=0.8)

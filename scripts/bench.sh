@@ -19,6 +19,10 @@
 # BENCH_BOOTS=N runs the whole matrix in N boots one after the other, into one report: under
 # TCG the Rust/C ratio of a cell moves by a few percent from one boot to the next
 # (Documentation/performance.rst, "Reading the figures under TCG"), so a boot is one sample.
+# BENCH_CLOCK=icount runs the guest on QEMU's instruction counter (scripts/vm --icount, shift
+# BENCH_ICOUNT_SHIFT, default 2): guest time is then the number of guest instructions
+# executed (on all vCPUs, one at a time), 2^shift ns each, and the same run takes the same
+# time whatever the host does. It measures instructions, not cycles.
 
 source "$(dirname "$0")/common.sh"
 
@@ -65,20 +69,29 @@ for v in "${vars[@]}"; do
 done
 FLAVOUR=${BENCH_KERNEL:-base}
 KOUT=$("$TOP/scripts/build-kernel.sh" "$FLAVOUR")
-accel=$("$TOP/scripts/accel-probe.sh" "$KOUT")
-step "benchmarking in the guest ($accel); raw figures in $out/raw.txt"
+clock=wall vmclock=()
+case ${BENCH_CLOCK:-wall} in
+    wall) accel=$("$TOP/scripts/accel-probe.sh" "$KOUT") ;;
+    icount)
+        accel=tcg clock="icount shift=${BENCH_ICOUNT_SHIFT:-2}"
+        vmclock=(--icount "${BENCH_ICOUNT_SHIFT:-2}")
+        export DMCRS_ACCEL=tcg ;;
+    *) die "BENCH_CLOCK is wall or icount, not ${BENCH_CLOCK}" ;;
+esac
+step "benchmarking in the guest ($accel, clock: $clock); raw figures in $out/raw.txt"
 : >"$out/raw.txt"
 boots=${BENCH_BOOTS:-1}
 for ((boot = 1; boot <= boots; boot++)); do
     [ "$boots" = 1 ] || step "boot $boot of $boots"
     echo "@@B boot $boot" >>"$out/raw.txt"
     rc=0
-    "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
+    "$TOP/scripts/vm" --no-load --flavour "$FLAVOUR" "${vmclock[@]}" --mem 1536 --timeout "${BENCH_TIMEOUT:-14400}" "${envs[@]}" "${with[@]}" \
         "$TOP/tests/bench/guest-bench.sh" | tee -a "$out/raw.txt" | grep -v '^@@[BP] ' || rc=${PIPESTATUS[0]}
     [ $rc -eq 0 ] || die "the guest benchmark failed (status $rc); partial figures in $out/raw.txt"
 done
 {
     echo "@@B info accel $accel"
+    echo "@@B info clock $clock"
     echo "@@B info quick ${BENCH_QUICK:-0}"
     echo "@@B info flavour $FLAVOUR"
     echo "@@B info module $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
