@@ -104,12 +104,13 @@ pub(crate) fn num_online_cpus() -> u32 {
     unsafe { bindings::num_online_cpus() }
 }
 
-/// A work item that is set up each time it is queued ([`queue_work`]), embedded in an object
+/// A work item that is set up each time it is queued ([`queue_work_on`], [`queue_work_bh`]),
+/// embedded in an object
 /// that implements [`HasQueueWork`] and is queued with a reference of its own.
 ///
 /// # Invariants
 ///
-/// `pending` is 1 from the [`queue_work`] that set it until the work function has taken the
+/// `pending` is 1 from the [`enqueue`] that set it until the work function has taken the
 /// queued reference back; only then is `work` initialised and the workqueue's.
 #[pin_data]
 pub(crate) struct QueueWork {
@@ -122,7 +123,7 @@ impl QueueWork {
     /// An idle work item: nothing is set up until it is queued.
     pub(crate) fn new() -> impl PinInit<Self> {
         // SAFETY: The closure initialises the flag, the only field with a value to hold (the
-        // work item is set up by `queue_work`), and cannot fail. Written alone, not as part
+        // work item is set up by `enqueue`), and cannot fail. Written alone, not as part
         // of a struct value: that would store the work item's 32 undefined bytes as zeroes, in
         // every bio's `map`.
         // INVARIANT: Not pending.
@@ -156,27 +157,35 @@ pub(crate) unsafe trait HasQueueWork: AlwaysRefCounted + Send + Sync + Sized {
     /// `work` was returned by [`HasQueueWork::work`] for a valid object.
     unsafe fn from_work(work: *const QueueWork) -> *const Self;
 
-    /// The work: runs on the queue with the reference that was queued.
+    /// The work: runs on the queue with the reference that was queued, in process context
+    /// ([`queue_work_on`]).
     fn run(this: ARef<Self>);
+
+    /// The work queued with [`queue_work_bh`]: runs in softirq context, where nothing may
+    /// sleep.
+    fn run_bh(this: ARef<Self>);
 }
 
-/// Queues `this` on `queue` with the reference, to [`HasQueueWork::run`] there. The work item
-/// is set up now, with the lockdep class `key` and `name`: each place that queues on a kind of
-/// queue of its own (process or softirq context) names its own, as each `INIT_WORK` in C does.
-/// Fails, handing the reference back, if the object is queued already.
-pub(crate) fn queue_work<T: HasQueueWork>(
+/// Queues `this` on the system BH workqueue with the reference, to [`HasQueueWork::run_bh`]
+/// there, in softirq context. The work item is set up now, with the lockdep class `key` and
+/// `name`: each place that queues on a kind of queue of its own (process or softirq context)
+/// names its own, as each `INIT_WORK` in C does. Fails, handing the reference back, if the
+/// object is queued already.
+pub(crate) fn queue_work_bh<T: HasQueueWork>(
     this: ARef<T>,
-    queue: &Queue,
     name: &'static CStr,
     key: Pin<&'static LockClassKey>,
 ) -> Result<(), ARef<T>> {
-    // SAFETY: The borrow keeps the queue alive for the whole call.
-    unsafe { queue_work_on(this, NonNull::from(queue), name, key) }
+    let bh = NonNull::from(kernel::workqueue::system_bh());
+    // SAFETY: The system BH workqueue is never destroyed.
+    unsafe { enqueue::<T, true>(this, bh, name, key) }
 }
 
-/// [`queue_work`] on a queue that may go as soon as the work item has run, as a queue whose
-/// owner waits for the work before it destroys the queue (dm-crypt's `queue_work` on
-/// `cc->crypt_queue`, with no reference held across the call).
+/// Queues `this` with the reference on `queue`, a process-context workqueue, to
+/// [`HasQueueWork::run`] there; the work item is set up now, as [`queue_work_bh`]'s. The queue
+/// may go as soon as the work item has run, as a queue whose owner waits for the work before
+/// it destroys the queue (dm-crypt's `queue_work` on `cc->crypt_queue`, with no reference held
+/// across the call).
 ///
 /// # Safety
 ///
@@ -191,6 +200,22 @@ pub(crate) unsafe fn queue_work_on<T: HasQueueWork>(
     name: &'static CStr,
     key: Pin<&'static LockClassKey>,
 ) -> Result<(), ARef<T>> {
+    // SAFETY: As this function's (caller).
+    unsafe { enqueue::<T, false>(this, queue, name, key) }
+}
+
+/// [`queue_work_on`] and [`queue_work_bh`]: `BH` says which of [`HasQueueWork::run`] and
+/// [`HasQueueWork::run_bh`] the work item runs, which is the one of `queue`'s context.
+///
+/// # Safety
+///
+/// As [`queue_work_on`]'s; `queue` is a BH workqueue if and only if `BH`.
+unsafe fn enqueue<T: HasQueueWork, const BH: bool>(
+    this: ARef<T>,
+    queue: NonNull<Queue>,
+    name: &'static CStr,
+    key: Pin<&'static LockClassKey>,
+) -> Result<(), ARef<T>> {
     // SAFETY: `this` is a valid object.
     let w = unsafe { &*T::work(&*this) };
     if w.pending.xchg(1, Acquire) != 0 {
@@ -198,11 +223,11 @@ pub(crate) unsafe fn queue_work_on<T: HasQueueWork>(
     }
     let work = w.work.get();
     // SAFETY: The work item is not pending (we set the flag), so the workqueue does not use
-    // it: it may be set up afresh, with `run_work::<T>`, which takes a `T` as queued here.
+    // it: it may be set up afresh, with `run_work::<T, BH>`, which takes a `T` as queued here.
     unsafe {
         bindings::init_work_with_key(
             work,
-            Some(run_work::<T>),
+            Some(run_work::<T, BH>),
             false,
             name.as_char_ptr(),
             key.as_ptr(),
@@ -226,17 +251,22 @@ pub(crate) unsafe fn queue_work_on<T: HasQueueWork>(
 ///
 /// # Safety
 ///
-/// `work` is the work item of a [`QueueWork`] of a `T`, queued by [`queue_work`].
-unsafe extern "C" fn run_work<T: HasQueueWork>(work: *mut bindings::work_struct) {
+/// `work` is the work item of a [`QueueWork`] of a `T`, queued by [`enqueue`] with the same
+/// `BH`.
+unsafe extern "C" fn run_work<T: HasQueueWork, const BH: bool>(work: *mut bindings::work_struct) {
     // SAFETY: `work` is the `work` field of a `QueueWork` (caller).
     let w = unsafe { container_of!(Opaque::cast_from(work), QueueWork, work) };
     // SAFETY: `w` came from `HasQueueWork::work` of a `T` (caller).
     let this = unsafe { T::from_work(w) };
-    // SAFETY: `queue_work` gave the workqueue a reference on `this`, ours now; its work
+    // SAFETY: `enqueue` gave the workqueue a reference on `this`, ours now; its work
     // item may be set up and queued again from here on (the workqueue no longer uses it once
     // this function runs).
     let this = unsafe { ARef::from_raw(NonNull::new_unchecked(this.cast_mut())) };
     // SAFETY: `w` is within `this`, which our reference keeps.
     unsafe { (*w).pending.store(0, Release) };
-    T::run(this);
+    if BH {
+        T::run_bh(this)
+    } else {
+        T::run(this)
+    }
 }

@@ -184,13 +184,25 @@ impl IoOps for CryptIo {
     fn run(io: ARef<Io<Self>>) {
         match io.data().phase() {
             Phase::ReadSubmit => submit_read(io, Gfp::NOIO),
-            phase @ (Phase::ReadDecrypt | Phase::RecheckDecrypt) => {
-                read_decrypt(io, phase, Context::current())
-            }
+            phase @ (Phase::ReadDecrypt | Phase::RecheckDecrypt) => convert(io, phase, Gfp::NOIO),
             Phase::WriteEncrypt => write_encrypt(io),
             Phase::WriteSubmit => submit_write(io),
             Phase::Tags => pool_tags(io),
             Phase::RecheckSubmit => recheck_submit(io),
+        }
+    }
+
+    fn run_bh(io: ARef<Io<Self>>) {
+        // Only decryption is queued there (`queue_crypt`).
+        match io.data().phase() {
+            phase @ (Phase::ReadDecrypt | Phase::RecheckDecrypt) => convert(io, phase, Gfp::ATOMIC),
+            _ => {
+                // A bug, not a reason to hang the bio.
+                kernel::pr_warn_once!(
+                    "dm-crypt-rs: an I/O queued in softirq context to do more than decrypt\n"
+                );
+                set_error(&io, BlkStatus::IOERR);
+            }
         }
     }
 
@@ -599,8 +611,9 @@ fn write_encrypt(base: ARef<Io<CryptIo>>) {
 }
 
 /// `kcryptd_crypt_read_convert`: decrypts a read in place (or the recheck buffer), the I/O
-/// being in `phase`, in context `ctx` (the caller's); in interrupt context the request must
-/// come without sleeping.
+/// being in `phase`, in context `ctx` (the caller's, inline from `queue_crypt`; a queued read
+/// runs `convert` itself, knowing its context); in interrupt context the request must come
+/// without sleeping.
 fn read_decrypt(io: ARef<Io<CryptIo>>, phase: Phase, ctx: Context) {
     let gfp = if ctx.in_interrupt() {
         Gfp::ATOMIC

@@ -51,7 +51,7 @@ use crate::{
         PoolBox, //
     },
     workqueue::{
-        queue_work,
+        queue_work_bh,
         queue_work_on,
         HasQueueWork,
         QueueWork, //
@@ -88,8 +88,12 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
     /// The target's private data, which every `Io` may borrow.
     type Config: Send + Sync + 'static;
 
-    /// The I/O was queued on a workqueue ([`Io::queue`], [`Io::queue_bh`]) and runs now.
+    /// The I/O was queued on a workqueue ([`Io::queue`]) and runs now, in process context.
     fn run(io: ARef<Io<Self>>);
+
+    /// The I/O was queued on the system BH workqueue ([`Io::queue_bh`]) and runs now, in
+    /// softirq context.
+    fn run_bh(io: ARef<Io<Self>>);
 
     /// A bio submitted for this I/O with [`OwnedBio::submit_remap`] completed (possibly in
     /// interrupt context).
@@ -357,6 +361,10 @@ unsafe impl<T: IoOps> HasQueueWork for Io<T> {
     fn run(this: ARef<Self>) {
         T::run(this)
     }
+
+    fn run_bh(this: ARef<Self>) {
+        T::run_bh(this)
+    }
 }
 
 impl<T: IoOps> BioEndIo for Io<T> {
@@ -440,12 +448,11 @@ impl<T: IoOps> Io<T> {
         unsafe { queue_work_on(this, queue, c"dm::Io::work", static_lock_class!()) }
     }
 
-    /// Queues the I/O on the system BH workqueue, to [`IoOps::run`] in softirq context there.
+    /// Queues the I/O on the system BH workqueue, to [`IoOps::run_bh`] in softirq context there.
     /// Its lockdep class is not [`Io::queue`]'s: one class used in both contexts is what
     /// lockdep reports as an inconsistent lock state. Fails as [`Io::queue`] does.
     pub(crate) fn queue_bh(this: ARef<Self>) -> Result<(), ARef<Self>> {
-        let bh = kernel::workqueue::system_bh();
-        queue_work(this, bh, c"dm::Io::bh_work", static_lock_class!())
+        queue_work_bh(this, c"dm::Io::bh_work", static_lock_class!())
     }
 
     /// The per-I/O state.
