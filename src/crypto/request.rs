@@ -501,8 +501,8 @@ impl<C: RequestContext> RequestBox<C> {
                     let mut sg_out = (*hdr).sg_out.get();
                     if (*hdr).prepared != tfm.raw().cast() {
                         // `sg_set_page` below keeps the end marks `sg_init_table` sets.
-                        bindings::sg_init_table(sg_in, 1);
-                        bindings::sg_init_table(sg_out, 1);
+                        super::scatterlist::sg_init_table(sg_in, 1);
+                        super::scatterlist::sg_init_table(sg_out, 1);
                         super::skcipher::set_tfm_callback(
                             req,
                             tfm,
@@ -540,8 +540,8 @@ impl<C: RequestContext> RequestBox<C> {
                     let sg_in = (*part).sg_in[0].get();
                     let sg_out = (*part).sg_out[0].get();
                     if (*hdr).prepared != tfm.raw().cast() {
-                        bindings::sg_init_table(sg_in, AEAD_SG_ENTRIES as u32);
-                        bindings::sg_init_table(sg_out, AEAD_SG_ENTRIES as u32);
+                        super::scatterlist::sg_init_table(sg_in, AEAD_SG_ENTRIES);
+                        super::scatterlist::sg_init_table(sg_out, AEAD_SG_ENTRIES);
                         bindings::aead_request_set_tfm(req, tfm.raw());
                         bindings::aead_request_set_callback(
                             req,
