@@ -105,8 +105,8 @@ pub(crate) fn num_online_cpus() -> u32 {
 }
 
 /// A work item that is set up each time it is queued ([`queue_work_on`], [`queue_work_bh`]),
-/// embedded in an object
-/// that implements [`HasQueueWork`] and is queued with a reference of its own.
+/// embedded in an object that implements [`HasQueueWork`] and is queued with a reference of
+/// its own.
 ///
 /// # Invariants
 ///
