@@ -7,7 +7,7 @@
 use crate::bindings;
 
 /// What the context was when [`Context::current`] looked: one helper call answers all three
-/// questions, which the completion of every read asks.
+/// questions, which a completion that may decrypt or encrypt inline asks.
 #[derive(Clone, Copy)]
 pub(crate) struct Context(u32);
 

@@ -5,7 +5,7 @@
 //! The per-sector path points two entries at the sector's pages for every request, and sets
 //! up both for every new one, so `sg_set_page` and `sg_init_table` are written out here rather
 //! than called (`sg_init_table` is an exported function that calls `memset`: two calls per
-//! entry, for a few stores).
+//! table, for a few stores).
 //!
 //! C header: [`include/linux/scatterlist.h`](srctree/include/linux/scatterlist.h)
 
