@@ -73,8 +73,8 @@ clock=wall vmclock=()
 case ${BENCH_CLOCK:-wall} in
     wall) accel=$("$TOP/scripts/accel-probe.sh" "$KOUT") ;;
     icount)
-        accel=tcg clock="icount shift=${BENCH_ICOUNT_SHIFT:-2}"
-        vmclock=(--icount "${BENCH_ICOUNT_SHIFT:-2}")
+        icount_shift=${BENCH_ICOUNT_SHIFT:-2}
+        accel=tcg clock="icount shift=$icount_shift" vmclock=(--icount "$icount_shift")
         export DMCRS_ACCEL=tcg ;;
     *) die "BENCH_CLOCK is wall or icount, not ${BENCH_CLOCK}" ;;
 esac
