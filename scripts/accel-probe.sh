@@ -33,10 +33,12 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
     cp /usr/bin/busybox "$tmp/bin/"
     for a in sh mount echo poweroff; do ln -s busybox "$tmp/bin/$a"; done
     (cd "$tmp" && printf '%s\n' init bin bin/* | cpio -o -H newc --quiet) >"$tmp/initrd"
-    if (timeout -k 2 20 qemu-system-x86_64 -machine q35 -accel kvm -cpu host -m 256 -smp 1 \
+    # The braces keep bash's own "Aborted" notice (QEMU aborts under the nested hypervisor)
+    # off the output, which a redirection on the subshell alone does not.
+    if { (timeout -k 2 20 qemu-system-x86_64 -machine q35 -accel kvm -cpu host -m 256 -smp 1 \
         -nographic -no-reboot -monitor none -serial "file:$tmp/log" \
         -kernel "$KOUT/arch/x86/boot/bzImage" -initrd "$tmp/initrd" \
-        -append "console=ttyS0 panic=-1" </dev/null >/dev/null 2>&1) 2>/dev/null &&
+        -append "console=ttyS0 panic=-1" </dev/null >/dev/null 2>&1); } 2>/dev/null &&
         grep -q DMCRS-KVM-OK "$tmp/log"; then
         accel=kvm
     fi
