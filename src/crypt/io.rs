@@ -3,7 +3,9 @@
 //! The I/O path: `map`, reads, writes, and the integrity recheck.
 //!
 //! - Flushes and discards are remapped to the device and go on without crypto.
-//! - Reads are cloned (sharing the caller's pages) and submitted from `map`, or from the
+//! - Reads go to the device from `map` in the bio dm core handed over, lent for the purpose
+//!   (no clone to allocate, as dm-verity does it); with integrity metadata, which needs a
+//!   payload of the target's own, in a clone (sharing the caller's pages), from the
 //!   `kcryptd_io` queue when a clone cannot be had without blocking. On completion they are
 //!   decrypted in place on the `kcryptd` queue.
 //! - Writes are encrypted on the `kcryptd` queue into private pages and handed to the sorted
@@ -71,7 +73,8 @@ use kernel::{
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(u32)]
 pub(super) enum Phase {
-    /// Submit the read clone (`kcryptd_io`, after a failed non-blocking clone in `map`).
+    /// Being read from the device; run: submit the read clone (`kcryptd_io`, after a failed
+    /// non-blocking clone in `map`).
     ReadSubmit = 0,
     /// Decrypt the read data in place (`kcryptd`).
     ReadDecrypt = 1,
@@ -232,6 +235,17 @@ impl IoOps for CryptIo {
             io.data().set_phase(Phase::ReadDecrypt);
             queue_crypt(io, Phase::ReadDecrypt);
         }
+    }
+
+    #[inline]
+    fn lent_end_io(io: ARef<Io<Self>>, status: BlkStatus) {
+        // A read without metadata, back from the device.
+        if !status.is_ok() {
+            set_error(&io, status);
+            return;
+        }
+        io.data().set_phase(Phase::ReadDecrypt);
+        queue_crypt(io, Phase::ReadDecrypt);
     }
 
     fn status(&self) -> BlkStatus {
@@ -476,6 +490,13 @@ pub(super) fn map(
     } else {
         Phase::ReadSubmit
     };
+    if !write && md.tuple_size == 0 {
+        // The bio itself goes to the device, and is decrypted in place when it comes back.
+        let dev_sector = cfg.start + sector;
+        let data = CryptIo::new(sector, iter, phase);
+        bio.start_io_lent(cfg, data, cfg.dev.bdev(), dev_sector);
+        return MapResult::Submitted;
+    }
     let io = bio.start_io(cfg, CryptIo::new(sector, iter, phase));
     if md.tuple_size > 0 {
         let Some(tags) = tags else {
@@ -530,7 +551,8 @@ fn metadata_span(io: &ARef<Io<CryptIo>>) -> Option<(usize, usize)> {
     ))
 }
 
-/// `kcryptd_io_read`: clones the base bio onto the device and submits the clone.
+/// `kcryptd_io_read`: clones the base bio onto the device and submits the clone, with its
+/// integrity metadata (a read without metadata lends the base bio itself, in `map`).
 #[inline]
 fn submit_read(io: ARef<Io<CryptIo>>, gfp: Gfp) {
     let cfg = io.config();

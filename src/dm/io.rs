@@ -20,6 +20,7 @@ use crate::{
         Bio,
         BioEndIo,
         BlkStatus,
+        BlockDevice,
         BvecIter,
         OwnedBio,
         Segment, //
@@ -58,6 +59,7 @@ use crate::{
     },
 };
 use core::{
+    cell::UnsafeCell,
     mem::MaybeUninit,
     ptr::NonNull, //
 };
@@ -98,6 +100,11 @@ pub(crate) trait IoOps: Sized + Send + Sync + 'static {
     /// A bio submitted for this I/O with [`OwnedBio::submit_remap`] completed (possibly in
     /// interrupt context).
     fn end_io(io: ARef<Io<Self>>, bio: OwnedBio);
+
+    /// The base bio, lent to its device by [`MapBio::start_io_lent`], came back with `status`
+    /// (possibly in interrupt context: must not sleep). Its position is consumed; its pages
+    /// hold what the device read.
+    fn lent_end_io(io: ARef<Io<Self>>, status: BlkStatus);
 
     /// The status the base bio completes with, asked when the last reference to the per-bio
     /// `Io` goes.
@@ -308,6 +315,9 @@ enum Origin<T: IoOps> {
 ///   free while `embedded_busy` is 0, else reserved by [`Io::take_embedded`] for a request of
 ///   the I/O's (and holding it from [`RequestPool::init_in`] to [`free_request`]).
 /// - `done` holds an initialised [`Completion`] if `waits`.
+/// - `saved_end_io` is written only by [`MapBio::start_io_lent`], before it submits the base
+///   bio, and read only by [`Io::lent_end_io_callback`] when that bio comes back: the block
+///   layer orders the two, and nothing else accesses it.
 #[pin_data]
 pub(crate) struct Io<T: IoOps> {
     refcount: Refcount,
@@ -335,6 +345,9 @@ pub(crate) struct Io<T: IoOps> {
     embedded: *mut u8,
     /// Whether the embedded request is in use.
     embedded_busy: Atomic<u32>,
+    /// dm core's completion handler of the base bio while the bio is lent to the device
+    /// ([`MapBio::start_io_lent`]).
+    saved_end_io: UnsafeCell<bindings::bio_end_io_t>,
     /// The work item ([`Io::queue`], [`Io::queue_bh`]), set up when the I/O is queued.
     #[pin]
     work: QueueWork,
@@ -638,6 +651,8 @@ impl<T: IoOps> Io<T> {
     ///
     /// `bio` must be the bio dm core passed to `map` of a target whose per-bio data size is
     /// at least [`Io::per_bio_size`], and whose private data `config` is.
+    // Always inline: `map` builds the `Io` in place, whichever way the bio goes on.
+    #[inline(always)]
     pub(super) unsafe fn start(
         bio: &mut Bio,
         config: &T::Config,
@@ -719,6 +734,7 @@ impl<T: IoOps> Io<T> {
             config: NonNull::from(config),
             embedded,
             embedded_busy: Atomic::new(0),
+            saved_end_io: UnsafeCell::new(None),
             work <- QueueWork::new(),
             // In place: the state is not built elsewhere and copied.
             data <- data,
@@ -768,6 +784,61 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
         // per-bio data size the `ctr` trampoline set to `Io::<O::Io>::per_bio_size(config)`,
         // and `config` is that target's private data (`map` receives it as `&self`).
         unsafe { Io::start(self.bio, config, data) }
+    }
+
+    /// Starts the per-bio I/O of this bio with state `data`, as [`MapBio::start_io`], and lends
+    /// the bio itself to `bdev` at `sector`: it is submitted there (`dm_submit_bio_remap`
+    /// without a clone of the target's own, as dm-verity submits its bios), and
+    /// [`IoOps::lent_end_io`] gets the I/O back when the device is done with it, the bio's
+    /// completion handler dm core's again. A read that shares the caller's pages so needs no
+    /// clone, and no allocation that could fail. `map` returns [`super::MapResult::Submitted`].
+    ///
+    /// The device consumes the bio's position: the I/O keeps a copy of it if it needs one.
+    /// The bio is lent once: this takes the `MapBio`.
+    pub(crate) fn start_io_lent(
+        self,
+        config: &O,
+        data: impl Init<O::Io>,
+        bdev: &BlockDevice,
+        sector: u64,
+    ) {
+        let raw = self.bio.as_raw();
+        // SAFETY: As in `start_io`.
+        let io = unsafe { Io::start(self.bio, config, data) };
+        // SAFETY: The bio is the one being mapped, whose per-bio data holds the new `Io`; it is
+        // ours until the `Io` ends it, and nothing else uses it (nor `saved_end_io`) until the
+        // device gives it back to `lent_end_io_callback`, which takes back the reference
+        // leaked here and restores the handler saved here.
+        unsafe {
+            *io.saved_end_io.get() = (*raw).bi_end_io;
+            bindings::bio_set_dev(raw, bdev.as_raw());
+            (*raw).bi_iter.bi_sector = sector;
+            (*raw).bi_private = ARef::into_raw(io).as_ptr().cast();
+            (*raw).bi_end_io = Some(Io::<O::Io>::lent_end_io_callback);
+            bindings::dm_submit_bio_remap(raw, core::ptr::null_mut());
+        }
+    }
+}
+
+impl<T: IoOps> Io<T> {
+    /// # Safety
+    ///
+    /// Called by the block layer once, for a base bio lent by [`MapBio::start_io_lent`].
+    unsafe extern "C" fn lent_end_io_callback(bio: *mut bindings::bio) {
+        // SAFETY: `bi_private` holds the reference `start_io_lent` leaked.
+        let io =
+            unsafe { ARef::from_raw(NonNull::new_unchecked((*bio).bi_private.cast::<Self>())) };
+        // SAFETY: The bio is the I/O's base bio, back from the device and ours again;
+        // `saved_end_io` holds dm core's handler (type invariant).
+        let status = unsafe {
+            (*bio).bi_end_io = *io.saved_end_io.get();
+            // The device's I/O controllers have seen this completion: when the I/O ends the bio
+            // (`bio_endio` once more), they must not count it again.
+            (*bio).bi_flags &=
+                !((1 << bindings::BIO_QOS_THROTTLED) | (1 << bindings::BIO_QOS_MERGED)) as u16;
+            BlkStatus::from_raw((*bio).bi_status)
+        };
+        T::lent_end_io(io, status);
     }
 }
 

@@ -32,7 +32,7 @@ for t in $tests; do
     log=/tmp/test-$(echo "$t" | tr / _).log
     # In a session of its own, so that a test killed at its timeout takes its children (fio,
     # dd, ...) with it, rather than leaving them on the devices the next test uses.
-    timeout -s KILL "${DMCRS_TEST_TIMEOUT:-600}" \
+    timeout -s KILL "${DMCRS_TEST_TIMEOUT:-1200}" \
         setsid sh -c 'echo $$ >/tmp/test.pgid; exec sh "$0"' "./$t" >"$log" 2>&1
     rc=$?
     [ $rc -ne 137 ] || { kill -KILL -"$(cat /tmp/test.pgid)" 2>/dev/null; sleep 1; }
