@@ -479,7 +479,8 @@ impl<T: IoOps> Io<T> {
         unsafe { self.config.as_ref() }
     }
 
-    /// The bio this I/O serves (for a pool `Io`, its base's).
+    /// The bio this I/O serves (for a pool `Io`, its base's). While it is lent to the device
+    /// ([`MapBio::start_io_lent`]) its position is the device's: only its pages are the I/O's.
     pub(crate) fn base_bio(&self) -> &Bio {
         match &self.origin {
             // SAFETY: The bio is valid until this `Io` (in its per-bio data) goes.
