@@ -227,25 +227,13 @@ impl IoOps for CryptIo {
         }
         // Dropping a write's bio gives its pages back to the pool.
         drop(bio);
-        if !status.is_ok() {
-            set_error(&io, status);
-            return;
-        }
-        if phase == Phase::ReadSubmit {
-            io.data().set_phase(Phase::ReadDecrypt);
-            queue_crypt(io, Phase::ReadDecrypt);
-        }
+        device_done(io, status, phase);
     }
 
     #[inline]
     fn lent_end_io(io: ARef<Io<Self>>, status: BlkStatus) {
         // A read without metadata, back from the device.
-        if !status.is_ok() {
-            set_error(&io, status);
-            return;
-        }
-        io.data().set_phase(Phase::ReadDecrypt);
-        queue_crypt(io, Phase::ReadDecrypt);
+        device_done(io, status, Phase::ReadSubmit);
     }
 
     fn status(&self) -> BlkStatus {
@@ -318,6 +306,20 @@ impl IoOps for CryptIo {
                 convert_done(io, phase, true);
             }
         }
+    }
+}
+
+/// The device finished a bio of the unit `io`, in `phase`, with `status`: an error is kept for
+/// the base bio; a read goes on to be decrypted.
+#[inline]
+fn device_done(io: ARef<Io<CryptIo>>, status: BlkStatus, phase: Phase) {
+    if !status.is_ok() {
+        set_error(&io, status);
+        return;
+    }
+    if phase == Phase::ReadSubmit {
+        io.data().set_phase(Phase::ReadDecrypt);
+        queue_crypt(io, Phase::ReadDecrypt);
     }
 }
 

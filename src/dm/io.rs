@@ -803,6 +803,8 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
         bdev: &BlockDevice,
         sector: u64,
     ) {
+        self.bio.set_dev(bdev);
+        self.bio.set_sector(sector);
         let raw = self.bio.as_raw();
         // SAFETY: As in `start_io`.
         let io = unsafe { Io::start(self.bio, config, data) };
@@ -812,8 +814,6 @@ impl<'a, O: super::Operations> MapBio<'a, O> {
         // leaked here and restores the handler saved here.
         unsafe {
             *io.saved_end_io.get() = (*raw).bi_end_io;
-            bindings::bio_set_dev(raw, bdev.as_raw());
-            (*raw).bi_iter.bi_sector = sector;
             (*raw).bi_private = ARef::into_raw(io).as_ptr().cast();
             (*raw).bi_end_io = Some(Io::<O::Io>::lent_end_io_callback);
             bindings::dm_submit_bio_remap(raw, core::ptr::null_mut());
