@@ -14,6 +14,7 @@ mod audit;
 mod device;
 mod io;
 mod registration;
+mod sorted_list;
 mod status;
 mod target;
 mod write_thread;

@@ -21,6 +21,8 @@ mod lmk;
 mod multi_du;
 #[path = "crypt/scan.rs"]
 mod scan;
+#[path = "dm/sorted_list.rs"]
+mod sorted_list;
 #[path = "crypt/table.rs"]
 mod table;
 #[path = "crypt/tcw.rs"]
@@ -41,6 +43,9 @@ mod multi_du_tests;
 #[cfg(test)]
 #[path = "../tests/host/scan.rs"]
 mod scan_tests;
+#[cfg(test)]
+#[path = "../tests/host/sorted_list.rs"]
+mod sorted_list_tests;
 #[cfg(test)]
 #[path = "../tests/host/table.rs"]
 mod table_tests;

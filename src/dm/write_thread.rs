@@ -12,7 +12,13 @@
 //! C version: `kcryptd_crypt_write_io_submit` and `dmcrypt_write` in
 //! [`drivers/md/dm-crypt.c`](srctree/drivers/md/dm-crypt.c)
 
-use super::io::Io;
+use super::{
+    io::Io,
+    sorted_list::{
+        sort_pushed,
+        SortNode, //
+    },
+};
 use crate::bindings;
 use core::{
     marker::PhantomPinned,
@@ -108,8 +114,8 @@ impl<T: SortedSubmit> WriteThread<T> {
         let node = ARef::into_raw(io).as_ptr();
         let mut head = self.head.load(Relaxed);
         loop {
-            // SAFETY: `node` is a live `Io` whose reference we own; nothing else links it.
-            unsafe { (*node).write_next.store(head, Relaxed) };
+            // SAFETY: `node` is a live `Io` whose reference we own, not yet on the list.
+            unsafe { *Io::link(node) = head };
             match self.head.cmpxchg(head, node, Release) {
                 Ok(_) => break,
                 Err(h) => head = h,
@@ -163,13 +169,13 @@ impl<T: SortedSubmit> WriteThread<T> {
     /// `batch` must be a non-empty list as in the type invariant, owned by the caller.
     unsafe fn submit_batch(batch: *mut Io<T>) {
         // SAFETY: Forwarded from the caller.
-        let mut node = unsafe { sorted(batch) };
+        let mut node = unsafe { sort_pushed(batch) };
         let plug = Opaque::<bindings::blk_plug>::uninit();
         // SAFETY: `plug` lives on this stack frame until `blk_finish_plug` below.
         unsafe { bindings::blk_start_plug(plug.get()) };
         while let Some(n) = NonNull::new(node) {
-            // SAFETY: `n` is a list node; read its link before the reference goes.
-            node = unsafe { n.as_ref() }.write_next.load(Relaxed);
+            // SAFETY: `n` is a node of our list; read its link before the reference goes.
+            node = unsafe { *Io::link(n.as_ptr()) };
             // SAFETY: The list owned one reference on `n` (type invariant); it is ours now.
             let io = unsafe { ARef::from_raw(n) };
             T::submit_sorted(io);
@@ -181,89 +187,17 @@ impl<T: SortedSubmit> WriteThread<T> {
     }
 }
 
-/// Merges two lists sorted by key; on equal keys `a`'s come first.
-///
-/// # Safety
-///
-/// Both are (possibly empty) lists of live `Io`s linked by `write_next`, owned by the caller.
-unsafe fn merge<T: SortedSubmit>(mut a: *mut Io<T>, mut b: *mut Io<T>) -> *mut Io<T> {
-    let mut head: *mut Io<T> = null_mut();
-    let mut tail: *mut Io<T> = null_mut();
-    while !a.is_null() || !b.is_null() {
-        // SAFETY: Non-null nodes are live (caller).
-        let take_a = b.is_null()
-            || (!a.is_null() && unsafe { (*a).data().sort_key() <= (*b).data().sort_key() });
-        let n = if take_a { a } else { b };
-        // SAFETY: As above.
-        let next = unsafe { (*n).write_next.load(Relaxed) };
-        if take_a {
-            a = next;
-        } else {
-            b = next;
-        }
-        // SAFETY: As above.
-        unsafe { (*n).write_next.store(null_mut(), Relaxed) };
-        if tail.is_null() {
-            head = n;
-        } else {
-            // SAFETY: As above.
-            unsafe { (*tail).write_next.store(n, Relaxed) };
-        }
-        tail = n;
+// SAFETY: `link` returns the `Io`'s own `write_next`, which only the holder of the list's
+// reference on the `Io` accesses (`Io`'s invariant).
+unsafe impl<T: SortedSubmit> SortNode for Io<T> {
+    fn key(&self) -> u64 {
+        self.data().sort_key()
     }
-    head
-}
 
-/// Sorts a list pushed last-first into ascending key order, stably with respect to the
-/// order of pushing (a bottom-up merge sort; no allocation).
-///
-/// # Safety
-///
-/// As for [`merge`].
-unsafe fn sorted<T: SortedSubmit>(mut list: *mut Io<T>) -> *mut Io<T> {
-    // SAFETY: A non-null list starts with a live node (caller).
-    if list.is_null() || unsafe { (*list).write_next.load(Relaxed) }.is_null() {
-        // Nothing to sort: the common batch of a queue-depth-1 writer.
-        return list;
+    unsafe fn link(this: *mut Self) -> *mut *mut Self {
+        // SAFETY: `this` is live (caller).
+        unsafe { (*this).write_next.get() }
     }
-    // `parts[i]` holds a sorted run of 2^i nodes pushed before everything after it; slots
-    // from `used` on are empty.
-    let mut parts: [*mut Io<T>; 64] = [null_mut(); 64];
-    let mut used = 0;
-    // Pushing made the list last-first: reverse it to the order of pushing first.
-    let mut forward: *mut Io<T> = null_mut();
-    while !list.is_null() {
-        // SAFETY: Live nodes (caller).
-        let next = unsafe { (*list).write_next.load(Relaxed) };
-        // SAFETY: As above.
-        unsafe { (*list).write_next.store(forward, Relaxed) };
-        forward = list;
-        list = next;
-    }
-    while !forward.is_null() {
-        let node = forward;
-        // SAFETY: As above.
-        forward = unsafe { (*node).write_next.load(Relaxed) };
-        // SAFETY: As above.
-        unsafe { (*node).write_next.store(null_mut(), Relaxed) };
-        let mut carry = node;
-        let mut i = 0;
-        while i < parts.len() - 1 && !parts[i].is_null() {
-            // SAFETY: Both are lists of live nodes; `parts[i]` was pushed earlier.
-            carry = unsafe { merge(parts[i], carry) };
-            parts[i] = null_mut();
-            i += 1;
-        }
-        // SAFETY: As above (the last slot only fills after 2^63 nodes).
-        parts[i] = unsafe { merge(parts[i], carry) };
-        used = used.max(i + 1);
-    }
-    let mut result = null_mut();
-    for &part in parts[..used].iter().filter(|p| !p.is_null()) {
-        // SAFETY: As above; runs in higher slots were pushed earlier.
-        result = unsafe { merge(part, result) };
-    }
-    result
 }
 
 #[pinned_drop]
