@@ -32,7 +32,7 @@ pub(crate) unsafe trait SortNode {
 /// # Safety
 ///
 /// `node` is a live node of a list the caller owns.
-unsafe fn next<N: SortNode>(node: *mut N) -> *mut N {
+pub(super) unsafe fn next<N: SortNode>(node: *mut N) -> *mut N {
     // SAFETY: `node` is live, and its link is the caller's to use (`SortNode`, caller).
     unsafe { *N::link(node) }
 }
@@ -42,7 +42,7 @@ unsafe fn next<N: SortNode>(node: *mut N) -> *mut N {
 /// # Safety
 ///
 /// As for [`next`].
-unsafe fn set_next<N: SortNode>(node: *mut N, after: *mut N) {
+pub(super) unsafe fn set_next<N: SortNode>(node: *mut N, after: *mut N) {
     // SAFETY: As in `next`.
     unsafe { *N::link(node) = after };
 }
@@ -58,17 +58,14 @@ unsafe fn merge<N: SortNode>(mut a: *mut N, mut b: *mut N) -> *mut N {
     let mut link: *mut *mut N = &raw mut head;
     while !a.is_null() && !b.is_null() {
         // SAFETY: Both are live nodes of the caller's lists.
-        let n = if unsafe { (*a).key() <= (*b).key() } {
-            let n = a;
-            // SAFETY: As above.
-            a = unsafe { next(a) };
-            n
+        let from = if unsafe { (*a).key() <= (*b).key() } {
+            &mut a
         } else {
-            let n = b;
-            // SAFETY: As above.
-            b = unsafe { next(b) };
-            n
+            &mut b
         };
+        let n = *from;
+        // SAFETY: As above.
+        *from = unsafe { next(n) };
         // SAFETY: `link` is `head` or the link of a node taken before, which the caller owns.
         unsafe { *link = n };
         // SAFETY: `n` is live.

@@ -15,6 +15,8 @@
 use super::{
     io::Io,
     sorted_list::{
+        next,
+        set_next,
         sort_pushed,
         SortNode, //
     },
@@ -115,7 +117,7 @@ impl<T: SortedSubmit> WriteThread<T> {
         let mut head = self.head.load(Relaxed);
         loop {
             // SAFETY: `node` is a live `Io` whose reference we own, not yet on the list.
-            unsafe { *Io::link(node) = head };
+            unsafe { set_next(node, head) };
             match self.head.cmpxchg(head, node, Release) {
                 Ok(_) => break,
                 Err(h) => head = h,
@@ -175,7 +177,7 @@ impl<T: SortedSubmit> WriteThread<T> {
         unsafe { bindings::blk_start_plug(plug.get()) };
         while let Some(n) = NonNull::new(node) {
             // SAFETY: `n` is a node of our list; read its link before the reference goes.
-            node = unsafe { *Io::link(n.as_ptr()) };
+            node = unsafe { next(n.as_ptr()) };
             // SAFETY: The list owned one reference on `n` (type invariant); it is ours now.
             let io = unsafe { ARef::from_raw(n) };
             T::submit_sorted(io);
